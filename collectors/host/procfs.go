@@ -1,0 +1,325 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/stacktop/stacktop/collectors"
+	"golang.org/x/sys/unix"
+)
+
+// clockTicks is USER_HZ, the unit of the CPU times in /proc/<pid>/stat. The
+// kernel fixes it at 100 in the /proc ABI on every architecture; asking
+// sysconf(_SC_CLK_TCK) would need cgo and always answers 100 on Linux.
+const clockTicks = 100
+
+// cmdlineMax caps how much of a command line is kept: enough for any screen
+// and a details pane, without copying a 100 KiB Java classpath every time.
+const cmdlineMax = 16 << 10
+
+// ctxCheckEvery is how many processes are read between checks of the poll's
+// deadline: often enough to stop promptly, rarely enough to cost nothing.
+const ctxCheckEvery = 128
+
+// procReader reads the process table straight from /proc. It exists because
+// gopsutil's per-process getters re-open and re-parse a file per field
+// (~164 ms CPU per poll at ~1,000 processes); this reader does one read of
+// /proc/<pid>/stat per process into a reused buffer, reads a command line
+// only when a process first appears (or execs), and looks a user name up
+// once per uid.
+//
+// A procReader is not safe for concurrent use; the Collector serialises it.
+type procReader struct {
+	root     string
+	pageSize uint64
+	bootTime time.Time
+	users    *userCache
+
+	buf   []byte // reused for every stat read
+	known map[int32]*procEntry
+	scans uint64 // scan counter, marks which entries the last scan saw
+
+	// prevUptime is seconds since boot when the previous complete scan
+	// began, 0 before the first. Process start times count on the same
+	// clock, which is what lets a process born between two scans have a
+	// valid CPU%. prevScanAt is the same instant on the monotonic clock.
+	prevUptime float64
+	prevScanAt time.Time
+
+	// now reads the clock each process's counters are stamped with; a
+	// field so fixture tests can drive time.
+	now func() time.Time
+}
+
+// procEntry is what the reader remembers about one process between scans.
+type procEntry struct {
+	start   uint64    // start time in ticks since boot; with the pid it names one process
+	ticks   uint64    // utime+stime at the last scan
+	readAt  time.Time // when ticks was read
+	name    string    // comm at the last scan, reused to avoid an allocation per poll
+	command string
+	seen    uint64 // number of the last scan that saw it
+}
+
+// statFields are the parts of /proc/<pid>/stat the table shows.
+type statFields struct {
+	comm     []byte // aliases the read buffer; copy before keeping
+	state    byte
+	ppid     int32
+	ticks    uint64 // utime + stime
+	threads  int32
+	start    uint64 // ticks since boot
+	rssPages uint64
+}
+
+// newProcReader reads from the /proc tree at root. bootTime turns start
+// ticks into wall-clock times.
+func newProcReader(root string, bootTime time.Time) *procReader {
+	return &procReader{
+		root:     root,
+		pageSize: uint64(os.Getpagesize()),
+		bootTime: bootTime,
+		users:    newUserCache(),
+		buf:      make([]byte, 4096),
+		known:    make(map[int32]*procEntry),
+		now:      time.Now,
+	}
+}
+
+// scan reads every process once. It returns the table and the seconds since
+// boot at which the scan began.
+func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
+	// Uptime first, listing second: every process that started before this
+	// instant is in the listing, so "started after the previous scan" can be
+	// decided from start times alone.
+	scanAt := r.now()
+	uptime, err := r.readUptime()
+	if err != nil {
+		return Processes{}, 0, err
+	}
+
+	dirfd, pids, err := r.listPIDs()
+	if err != nil {
+		return Processes{}, 0, err
+	}
+	defer unix.Close(dirfd)
+
+	r.scans++
+	out := Processes{List: make([]Process, 0, len(pids))}
+	for i, pid := range pids {
+		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
+			// Entries read so far carry their own read times, so the
+			// next scan's figures stay right; the scan baseline is kept.
+			return Processes{}, 0, fmt.Errorf("process table: %w", ctx.Err())
+		}
+		p, ok := r.readProcess(dirfd, pid)
+		if !ok {
+			continue
+		}
+		out.List = append(out.List, p)
+		out.Threads += int(p.Threads)
+		if p.State == 'R' {
+			out.Running++
+		}
+	}
+	out.Count = len(out.List)
+
+	// Forget processes that are gone so the cache cannot grow without bound
+	// and a reused pid is never matched against a dead process.
+	for pid, e := range r.known {
+		if e.seen != r.scans {
+			delete(r.known, pid)
+		}
+	}
+	r.prevUptime, r.prevScanAt = uptime, scanAt
+	return out, uptime, nil
+}
+
+// readProcess reads one process. ok is false when the process vanished
+// mid-read or its stat line is malformed; either way it is skipped.
+func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
+	f, uid, err := r.readStat(dirfd, pid)
+	if err != nil {
+		return Process{}, false
+	}
+	// Each process is stamped when read, not when the scan began: on a
+	// busy machine the scan can be preempted for hundreds of milliseconds,
+	// and a scan-wide time would inflate or deflate the CPU% of whatever
+	// was read late. (A vDSO clock read costs nanoseconds.)
+	at := r.now()
+	id, err := strconv.ParseInt(pid, 10, 32)
+	if err != nil {
+		return Process{}, false
+	}
+	e := r.known[int32(id)]
+	fresh := e == nil || e.start != f.start // new pid, or pid reused
+	// comm changes on exec; a command line read before the exec (a shell's
+	// child seen between fork and exec) would be stale, so re-read it then.
+	if fresh || string(f.comm) != e.name {
+		cmd, err := r.readCmdline(dirfd, pid)
+		if err != nil {
+			return Process{}, false // vanished between the two reads
+		}
+		if fresh {
+			e = &procEntry{start: f.start}
+			r.known[int32(id)] = e
+		}
+		e.name = string(f.comm)
+		e.command = displayCommand(cmd, e.name)
+	}
+
+	p := Process{
+		PID:       int32(id),
+		PPID:      f.ppid,
+		User:      r.users.name(uid),
+		Name:      e.name,
+		Command:   e.command,
+		State:     f.state,
+		RSS:       f.rssPages * r.pageSize,
+		Threads:   f.threads,
+		StartTime: r.bootTime.Add(time.Duration(f.start) * time.Second / clockTicks),
+	}
+	p.CPUPercent, p.CPUValid = r.cpuPercent(e, f, fresh, at)
+	e.ticks, e.readAt = f.ticks, at
+	e.seen = r.scans
+	return p, true
+}
+
+// cpuPercent is the process's CPU use since the previous scan, 100 = one
+// core. A process first seen now counts only if it started after the
+// previous scan: then all its CPU time lies inside the interval. One that
+// is merely new to us (the first scan) has no honest figure.
+func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.Time) (float64, bool) {
+	prev, since := e.ticks, e.readAt
+	if fresh {
+		if r.prevUptime == 0 || float64(f.start)/clockTicks <= r.prevUptime {
+			return 0, false
+		}
+		prev, since = 0, r.prevScanAt
+	}
+	rate := collectors.CounterRate(prev, f.ticks, collectors.Elapsed(since, at))
+	if !rate.Valid {
+		return 0, false
+	}
+	// ticks per second / clockTicks = cores busy; times 100 for percent.
+	return rate.PerSec * 100 / clockTicks, true
+}
+
+// listPIDs opens the /proc directory and returns it with the names of its
+// numeric entries. The directory fd lets each stat file be opened relative
+// to it, sparing the kernel a path walk from "/" per process.
+func (r *procReader) listPIDs() (int, []string, error) {
+	d, err := os.Open(r.root)
+	if err != nil {
+		return -1, nil, fmt.Errorf("process table: %w — is /proc mounted?", err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return -1, nil, fmt.Errorf("process table: reading %s: %w", r.root, err)
+	}
+	pids := names[:0]
+	for _, n := range names {
+		if n != "" && n[0] >= '0' && n[0] <= '9' {
+			pids = append(pids, n)
+		}
+	}
+	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
+	}
+	return dirfd, pids, nil
+}
+
+// readStat reads /proc/<pid>/stat with one read into the reused buffer and
+// takes the owner from fstat of the same open file: procfs gives a
+// process's files its effective uid, and the extra stat costs no path walk.
+func (r *procReader) readStat(dirfd int, pid string) (statFields, uint32, error) {
+	fd, err := unix.Openat(dirfd, pid+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return statFields{}, 0, err
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return statFields{}, 0, err
+	}
+	n, err := unix.Read(fd, r.buf)
+	if err != nil {
+		return statFields{}, 0, err
+	}
+	f, ok := parseStat(r.buf[:n])
+	if !ok {
+		return statFields{}, 0, errMalformed
+	}
+	return f, st.Uid, nil
+}
+
+// errMalformed marks a stat line that does not parse; the process is skipped.
+var errMalformed = errors.New("malformed stat line")
+
+// readCmdline returns the process's command line with its NUL separators
+// as spaces. An empty result is normal for kernel threads and zombies.
+func (r *procReader) readCmdline(dirfd int, pid string) (string, error) {
+	fd, err := unix.Openat(dirfd, pid+"/cmdline", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(fd)
+	// Not r.buf: the caller still holds comm, which aliases it. Command
+	// lines are read once per process, so a fresh buffer costs little.
+	buf := make([]byte, 0, 512)
+	for len(buf) < cmdlineMax {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf))
+		}
+		n, err := unix.Read(fd, buf[len(buf):min(cap(buf), cmdlineMax)])
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	for len(buf) > 0 && buf[len(buf)-1] == 0 {
+		buf = buf[:len(buf)-1]
+	}
+	for i, c := range buf {
+		if c == 0 {
+			buf[i] = ' '
+		}
+	}
+	return string(buf), nil
+}
+
+// displayCommand is what the table shows as the command: the command line,
+// or "[name]" for kernel threads and zombies, which have none (ps does the same).
+func displayCommand(cmdline, name string) string {
+	if cmdline == "" {
+		return "[" + name + "]"
+	}
+	return cmdline
+}
+
+// readUptime returns seconds since boot from <root>/uptime.
+func (r *procReader) readUptime() (float64, error) {
+	b, err := os.ReadFile(r.root + "/uptime")
+	if err != nil {
+		return 0, fmt.Errorf("uptime: %w — is /proc mounted?", err)
+	}
+	end := 0
+	for end < len(b) && b[end] != ' ' && b[end] != '\n' {
+		end++
+	}
+	up, err := strconv.ParseFloat(string(b[:end]), 64)
+	if err != nil || up <= 0 {
+		return 0, fmt.Errorf("uptime: unexpected content %q in %s/uptime", b, r.root)
+	}
+	return up, nil
+}

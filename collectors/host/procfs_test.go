@@ -1,0 +1,284 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var fixtureBoot = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// fixtureProc copies testdata/proc into a temp dir, so a test can make
+// processes start, exit and burn CPU between scans.
+func fixtureProc(t *testing.T) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "proc")
+	if err := os.CopyFS(dst, os.DirFS("testdata/proc")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// writeStat writes a well-formed stat line for pid, as the kernel would.
+func writeStat(t *testing.T, root string, pid int, comm string, state byte, ticks, start uint64) {
+	t.Helper()
+	dir := filepath.Join(root, strconv.Itoa(pid))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("%d (%s) %c 1 %d %d 0 -1 4194560 100 0 0 0 %d 0 0 0 20 0 1 0 %d 10485760 100 "+
+		"18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		pid, comm, state, pid, pid, ticks, start)
+	writeFile(t, filepath.Join(dir, "stat"), line)
+}
+
+// fixtureReader is a reader of the fixture tree whose clock stands still
+// until advanceTo moves it, so CPU% figures come out exact.
+func fixtureReader(root string, boot time.Time) *procReader {
+	r := newProcReader(root, boot)
+	at := boot.Add(1000 * time.Second) // matches testdata/proc/uptime
+	r.now = func() time.Time { return at }
+	return r
+}
+
+// advanceTo moves the fixture's uptime and the reader's clock to secs
+// seconds after boot, as if that much time had passed.
+func advanceTo(t *testing.T, r *procReader, root string, secs int) {
+	t.Helper()
+	writeFile(t, filepath.Join(root, "uptime"), fmt.Sprintf("%d.00 0.00\n", secs))
+	at := r.bootTime.Add(time.Duration(secs) * time.Second)
+	r.now = func() time.Time { return at }
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func scanOK(t *testing.T, r *procReader) map[int32]Process {
+	t.Helper()
+	procs, _, err := r.scan(context.Background())
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if procs.Count != len(procs.List) {
+		t.Errorf("Count = %d, but %d rows", procs.Count, len(procs.List))
+	}
+	byPID := make(map[int32]Process, len(procs.List))
+	for _, p := range procs.List {
+		byPID[p.PID] = p
+	}
+	return byPID
+}
+
+func TestProcReaderFixtureFirstScan(t *testing.T) {
+	r := fixtureReader(fixtureProc(t), fixtureBoot)
+	procs, uptime, err := r.scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uptime != 1000 {
+		t.Errorf("uptime = %v, want 1000", uptime)
+	}
+	// 200 (malformed stat) and 300 (no stat: vanished mid-read) are
+	// skipped; "version" is not a pid.
+	if procs.Count != 4 || procs.Running != 1 || procs.Threads != 1+1+1+4 {
+		t.Errorf("count/running/threads = %d/%d/%d, want 4/1/7", procs.Count, procs.Running, procs.Threads)
+	}
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := uint64(os.Getpagesize())
+	want := map[int32]Process{
+		1:   {PID: 1, PPID: 0, Name: "systemd", Command: "/sbin/init splash", State: 'S', RSS: 3000 * page, Threads: 1},
+		2:   {PID: 2, PPID: 0, Name: "kthreadd", Command: "[kthreadd]", State: 'S', RSS: 0, Threads: 1},
+		100: {PID: 100, PPID: 1, Name: "(sd-pam) x)", Command: "(sd-pam)", State: 'S', RSS: 400 * page, Threads: 1},
+		400: {PID: 400, PPID: 1, Name: "postgres: writer", Command: "postgres: writer process   ", State: 'R', RSS: 256 * page, Threads: 4},
+	}
+	starts := map[int32]uint64{1: 1, 2: 2, 100: 5000, 400: 20000}
+	for _, p := range procs.List {
+		w, ok := want[p.PID]
+		if !ok {
+			t.Errorf("unexpected pid %d", p.PID)
+			continue
+		}
+		// The fixture files belong to whoever runs the test; that is the
+		// uid fstat reports, so that is the user shown.
+		w.User = me.Username
+		// Start times are ticks since boot: pid 100 started 5000 ticks = 50 s in.
+		if wantStart := fixtureBoot.Add(time.Duration(starts[p.PID]) * 10 * time.Millisecond); !p.StartTime.Equal(wantStart) {
+			t.Errorf("pid %d StartTime = %v, want %v", p.PID, p.StartTime, wantStart)
+		}
+		w.StartTime = p.StartTime
+		if p != w {
+			t.Errorf("pid %d:\n got %+v\nwant %+v", p.PID, p, w)
+		}
+		if p.CPUValid {
+			t.Errorf("pid %d: CPU%% valid on the first scan", p.PID)
+		}
+	}
+}
+
+func TestProcReaderCPUBetweenScans(t *testing.T) {
+	root := fixtureProc(t)
+	r := fixtureReader(root, fixtureBoot)
+	scanOK(t, r)
+
+	advanceTo(t, r, root, 1002)
+	writeStat(t, root, 400, "postgres: writer", 'R', 1500+150, 20000) // 150 ticks in 2 s
+	writeStat(t, root, 500, "born", 'S', 40, 100050)                  // started at 1000.5 s, after the last scan
+	writeFile(t, filepath.Join(root, "500", "cmdline"), "born\x00")
+	writeStat(t, root, 600, "missed", 'S', 40, 99000) // started before the last scan: history unknown
+	writeFile(t, filepath.Join(root, "600", "cmdline"), "missed\x00")
+
+	got := scanOK(t, r)
+	cases := []struct {
+		pid   int32
+		pct   float64
+		valid bool
+	}{
+		{400, 75, true}, // 150 ticks / 2 s = 0.75 core
+		{500, 20, true}, // all 40 ticks fall inside the interval
+		{600, 0, false},
+		{1, 0, true},
+	}
+	for _, c := range cases {
+		p := got[c.pid]
+		if p.CPUValid != c.valid || (c.valid && !near(p.CPUPercent, c.pct)) {
+			t.Errorf("pid %d: CPU%% = %.2f valid=%v, want %.2f valid=%v", c.pid, p.CPUPercent, p.CPUValid, c.pct, c.valid)
+		}
+	}
+}
+
+func TestProcReaderPIDReuseRereadsCommand(t *testing.T) {
+	root := fixtureProc(t)
+	r := fixtureReader(root, fixtureBoot)
+	scanOK(t, r)
+
+	// Same pid, same start time, new cmdline content: the process did
+	// nothing the reader must notice, so the cached command stays (this is
+	// what keeps the reader cheap).
+	cmdline := filepath.Join(root, "1", "cmdline")
+	writeFile(t, cmdline, "changed\x00")
+	advanceTo(t, r, root, 1002)
+	if got := scanOK(t, r)[1].Command; got != "/sbin/init splash" {
+		t.Errorf("command re-read without a new process: %q", got)
+	}
+
+	// Pid 100 exits and the pid is reused by a new process.
+	writeStat(t, root, 100, "nginx", 'S', 7, 100250) // born at 1002.5 s
+	writeFile(t, filepath.Join(root, "100", "cmdline"), "nginx\x00-g\x00daemon off;\x00")
+	advanceTo(t, r, root, 1004)
+	p := scanOK(t, r)[100]
+	if p.Name != "nginx" || p.Command != "nginx -g daemon off;" {
+		t.Errorf("reused pid shows %q / %q, want the new process", p.Name, p.Command)
+	}
+	// Its CPU time is its own, not a delta against the dead process.
+	if !p.CPUValid || !near(p.CPUPercent, 3.5) {
+		t.Errorf("reused pid CPU%% = %.2f valid=%v, want 3.5 (7 ticks / 2 s)", p.CPUPercent, p.CPUValid)
+	}
+
+	// exec keeps pid and start time but changes comm: the command is re-read.
+	writeStat(t, root, 100, "nginx: worker", 'S', 9, 100250)
+	writeFile(t, filepath.Join(root, "100", "cmdline"), "nginx: worker process\x00")
+	advanceTo(t, r, root, 1006)
+	p = scanOK(t, r)[100]
+	if p.Command != "nginx: worker process" {
+		t.Errorf("after exec command = %q", p.Command)
+	}
+	if !p.CPUValid || !near(p.CPUPercent, 1) {
+		t.Errorf("after exec CPU%% = %.2f valid=%v, want 1 (2 ticks / 2 s)", p.CPUPercent, p.CPUValid)
+	}
+}
+
+func TestProcReaderForgetsVanished(t *testing.T) {
+	root := fixtureProc(t)
+	r := fixtureReader(root, fixtureBoot)
+	scanOK(t, r)
+	if r.known[400] == nil {
+		t.Fatal("pid 400 not cached after the first scan")
+	}
+	if err := os.RemoveAll(filepath.Join(root, "400")); err != nil {
+		t.Fatal(err)
+	}
+	got := scanOK(t, r)
+	if _, ok := got[400]; ok {
+		t.Error("vanished pid 400 still listed")
+	}
+	if r.known[400] != nil {
+		t.Error("vanished pid 400 still cached")
+	}
+}
+
+func TestProcReaderHonoursContext(t *testing.T) {
+	r := fixtureReader(fixtureProc(t), fixtureBoot)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := r.scan(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("scan with a cancelled context: err = %v, want context.Canceled", err)
+	}
+}
+
+func TestProcReaderMissingProc(t *testing.T) {
+	r := fixtureReader(filepath.Join(t.TempDir(), "nothing"), fixtureBoot)
+	if _, _, err := r.scan(context.Background()); err == nil {
+		t.Error("scan of a missing /proc succeeded")
+	}
+}
+
+func TestUserCacheLooksUpOncePerUID(t *testing.T) {
+	calls := 0
+	c := newUserCache()
+	c.lookup = func(uid string) (*user.User, error) {
+		calls++
+		if uid == "0" {
+			return &user.User{Username: "root"}, nil
+		}
+		return nil, user.UnknownUserIdError(12345)
+	}
+	for range 3 {
+		if got := c.name(0); got != "root" {
+			t.Errorf("name(0) = %q", got)
+		}
+		if got := c.name(12345); got != "12345" {
+			t.Errorf("name of an unknown uid = %q, want the number", got)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("%d lookups for 2 uids over 3 rounds, want 2", calls)
+	}
+}
+
+func near(a, b float64) bool { return a-b < 1e-6 && b-a < 1e-6 }
+
+// TestProcReaderLongCommandLine: a huge command line (a Java classpath) is
+// read past the first buffer and capped, not truncated at 512 bytes or
+// copied whole.
+func TestProcReaderLongCommandLine(t *testing.T) {
+	root := fixtureProc(t)
+	writeStat(t, root, 700, "java", 'S', 0, 3000)
+	arg := strings.Repeat("a", 1000)
+	long := strings.Repeat(arg+"\x00", 20) // 20,020 bytes
+	writeFile(t, filepath.Join(root, "700", "cmdline"), long)
+	writeStat(t, root, 701, "javac", 'S', 0, 3000)
+	mid := strings.Repeat(arg+"\x00", 3) // 3,003 bytes: more than one read
+	writeFile(t, filepath.Join(root, "701", "cmdline"), mid)
+
+	got := scanOK(t, fixtureReader(root, fixtureBoot))
+	if c := got[700].Command; len(c) != cmdlineMax || !strings.HasPrefix(c, arg+" "+arg) {
+		t.Errorf("long command line kept %d bytes, want the first %d", len(c), cmdlineMax)
+	}
+	if c, want := got[701].Command, strings.TrimSpace(strings.ReplaceAll(mid, "\x00", " ")); c != want {
+		t.Errorf("3 KB command line read as %d bytes, want %d", len(c), len(want))
+	}
+}

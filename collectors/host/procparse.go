@@ -1,0 +1,123 @@
+package host
+
+import (
+	"bytes"
+	"os/user"
+	"strconv"
+)
+
+// Field positions in /proc/<pid>/stat counted from the state field (field 3
+// in proc(5)), because only what follows the last ')' splits on spaces.
+const (
+	fieldPPID    = 1  // proc(5) field 4
+	fieldUtime   = 11 // field 14
+	fieldStime   = 12 // field 15
+	fieldThreads = 17 // field 20
+	fieldStart   = 19 // field 22
+	fieldRSS     = 21 // field 24
+)
+
+// parseStat parses one /proc/<pid>/stat line without allocating. comm sits
+// between the first '(' and the LAST ')': a process may name itself
+// anything, including "a) R 1 (b", so neither a split on spaces nor the
+// first ')' is safe. ok is false for a line that does not have every field.
+func parseStat(b []byte) (f statFields, ok bool) {
+	open := bytes.IndexByte(b, '(')
+	closing := bytes.LastIndexByte(b, ')')
+	if open < 0 || closing < open || closing+2 >= len(b) || b[closing+1] != ' ' {
+		return statFields{}, false
+	}
+	f.comm = b[open+1 : closing]
+	rest := b[closing+2:] // skip ") "
+	if rest[0] == ' ' || rest[0] == '\n' {
+		return statFields{}, false
+	}
+	f.state = rest[0]
+
+	var utime, stime uint64
+	// Walk the fields once, picking out the ones we need.
+	idx, pos := 0, 0
+	for pos < len(rest) && idx <= fieldRSS {
+		end := pos
+		for end < len(rest) && rest[end] != ' ' && rest[end] != '\n' {
+			end++
+		}
+		field := rest[pos:end]
+		var err bool
+		switch idx {
+		case fieldPPID:
+			var v uint64
+			v, err = parseUint(field)
+			f.ppid = int32(v)
+		case fieldUtime:
+			utime, err = parseUint(field)
+		case fieldStime:
+			stime, err = parseUint(field)
+		case fieldThreads:
+			var v uint64
+			v, err = parseUint(field)
+			f.threads = int32(v)
+		case fieldStart:
+			f.start, err = parseUint(field)
+		case fieldRSS:
+			f.rssPages, err = parseUint(field)
+		}
+		if err {
+			return statFields{}, false
+		}
+		idx++
+		pos = end + 1
+	}
+	if idx <= fieldRSS {
+		return statFields{}, false
+	}
+	f.ticks = utime + stime
+	return f, true
+}
+
+// parseUint parses a decimal field; bad is true for anything but digits.
+// A leading '-' (rss can be printed signed) reads as 0: no negative size
+// is meaningful on screen.
+func parseUint(b []byte) (v uint64, bad bool) {
+	if len(b) == 0 {
+		return 0, true
+	}
+	if b[0] == '-' {
+		_, bad = parseUint(b[1:])
+		return 0, bad
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, true
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return v, false
+}
+
+// userCache maps uids to user names. Lookups go through os/user (NSS with
+// cgo, /etc/passwd without) and happen once per uid for the collector's
+// lifetime: accounts rarely change, and the lookup can be slow (LDAP).
+type userCache struct {
+	names  map[uint32]string
+	lookup func(uid string) (*user.User, error)
+}
+
+func newUserCache() *userCache {
+	return &userCache{names: make(map[uint32]string), lookup: user.LookupId}
+}
+
+// name returns the user name for uid, or the uid in decimal when the
+// account has no name.
+func (c *userCache) name(uid uint32) string {
+	if n, ok := c.names[uid]; ok {
+		return n
+	}
+	id := strconv.FormatUint(uint64(uid), 10)
+	n := id
+	if u, err := c.lookup(id); err == nil && u.Username != "" {
+		n = u.Username
+	}
+	c.names[uid] = n
+	return n
+}
