@@ -1,0 +1,229 @@
+package docker
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+)
+
+// Compose labels that group containers by project.
+const (
+	LabelComposeProject = "com.docker.compose.project"
+	LabelComposeService = "com.docker.compose.service"
+)
+
+// pollState is what one poll carries over to the next: per-container
+// inspect results, the previous stats sample and the history window.
+type pollState struct {
+	histLen int
+	known   map[string]*tracked
+}
+
+// tracked is one container as the collector remembers it between polls.
+type tracked struct {
+	key         string // list state + health at the last inspect
+	inspectedAt time.Time
+	insp        inspectInfo
+	paths       *cgroupPaths // nil until located (or when not local)
+	pathsPid    int          // the pid paths were located through
+	prev        counters     // last raw sample, for deltas
+	hasPrev     bool
+	stats       Stats // computed this poll; valid when sampled
+	sampled     bool
+	hist        *window
+}
+
+// inspectInfo is what the list needs from ContainerInspect.
+type inspectInfo struct {
+	pid                   int
+	startedAt, finishedAt time.Time
+	exitCode              int
+	restartCount          int
+	oomKilled             bool
+	health                string
+	failingStreak         int
+	hostNet               bool
+}
+
+func newPollState(histLen int) pollState {
+	return pollState{histLen: histLen, known: map[string]*tracked{}}
+}
+
+// listKey is what, when it changes in ContainerList, means the cached
+// inspect result is out of date. Health is parsed from the status text
+// ("Up 2 minutes (unhealthy)") only to notice a change, never to display.
+func listKey(s container.Summary) string {
+	h := ""
+	if i := strings.LastIndexByte(s.Status, '('); i >= 0 {
+		h = s.Status[i:]
+	}
+	return string(s.State) + "|" + h
+}
+
+// collect runs one poll: list, inspect what changed, read stats, build.
+func (p *pollState) collect(ctx context.Context, c *Collector, cli *client.Client, eng engineInfo, dirty map[string]struct{}, resync bool) (*Snapshot, error) {
+	lctx, cancel := c.callCtx(ctx)
+	list, err := cli.ContainerList(lctx, container.ListOptions{All: true})
+	cancel()
+	if err != nil {
+		return nil, c.wrap("list containers", err)
+	}
+	now := time.Now()
+	gone := p.refreshInspect(ctx, c, cli, list, dirty, resync, now)
+	source := p.readStats(ctx, c, cli, list, eng, now)
+
+	snap := &Snapshot{Taken: now, StatsFrom: source, Containers: make([]Container, 0, len(list))}
+	seen := make(map[string]bool, len(list))
+	for _, s := range list {
+		if gone[s.ID] {
+			continue // removed between list and inspect
+		}
+		seen[s.ID] = true
+		snap.Containers = append(snap.Containers, p.build(s))
+	}
+	for id := range p.known {
+		if !seen[id] {
+			delete(p.known, id)
+		}
+	}
+	slices.SortFunc(snap.Containers, func(a, b Container) int {
+		return cmp.Or(cmp.Compare(a.ComposeProject, b.ComposeProject), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return snap, nil
+}
+
+// refreshInspect inspects the containers whose cached details may be out of
+// date, in parallel, and returns those the engine no longer knows.
+func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *client.Client, list []container.Summary, dirty map[string]struct{}, resync bool, now time.Time) map[string]bool {
+	var todo []int
+	staleBudget := 2 * c.opts.Workers // spread safety-net re-inspects over polls
+	for i, s := range list {
+		t := p.known[s.ID]
+		if t == nil {
+			t = &tracked{hist: newWindow(p.histLen)}
+			p.known[s.ID] = t
+		}
+		_, named := dirty[s.ID]
+		switch {
+		case resync || named || t.key != listKey(s) || t.inspectedAt.IsZero():
+			todo = append(todo, i)
+		case now.Sub(t.inspectedAt) > c.opts.InspectEvery && staleBudget > 0:
+			staleBudget--
+			todo = append(todo, i)
+		}
+	}
+	results := make([]inspectResult, len(todo))
+	parallel(len(todo), c.opts.Workers, func(j int) {
+		ictx, cancel := c.callCtx(ctx)
+		defer cancel()
+		r, err := cli.ContainerInspect(ictx, list[todo[j]].ID)
+		results[j] = inspectResult{resp: r, err: err}
+	})
+	gone := map[string]bool{}
+	for j, i := range todo {
+		s, r := list[i], results[j]
+		switch {
+		case cerrdefs.IsNotFound(r.err):
+			gone[s.ID] = true
+		case r.err != nil || r.resp.ContainerJSONBase == nil:
+			// Keep the old details; the unchanged key retries next poll.
+		default:
+			t := p.known[s.ID]
+			t.insp = inspectInfoFrom(r.resp)
+			t.key, t.inspectedAt = listKey(s), now
+			t.paths = nil // locate again: the pid or the memory limit may have changed
+		}
+	}
+	return gone
+}
+
+type inspectResult struct {
+	resp container.InspectResponse
+	err  error
+}
+
+func inspectInfoFrom(r container.InspectResponse) inspectInfo {
+	var in inspectInfo
+	in.restartCount = r.RestartCount
+	if r.HostConfig != nil {
+		in.hostNet = r.HostConfig.NetworkMode.IsHost()
+	}
+	if st := r.State; st != nil {
+		in.pid, in.exitCode, in.oomKilled = st.Pid, st.ExitCode, st.OOMKilled
+		in.startedAt, in.finishedAt = parseTime(st.StartedAt), parseTime(st.FinishedAt)
+		if st.Health != nil {
+			in.health, in.failingStreak = string(st.Health.Status), st.Health.FailingStreak
+		}
+	}
+	return in
+}
+
+// parseTime reads the engine's RFC 3339 times; its "0001-01-01T00:00:00Z"
+// (never happened) becomes the zero time.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() <= 1 {
+		return time.Time{}
+	}
+	return t
+}
+
+// build assembles one container from its list entry and what is tracked.
+func (p *pollState) build(s container.Summary) Container {
+	t := p.known[s.ID]
+	name := ""
+	if len(s.Names) > 0 {
+		name = strings.TrimPrefix(s.Names[0], "/")
+	}
+	ct := Container{
+		ID: s.ID, Name: name, Image: s.Image, Labels: s.Labels, Command: s.Command,
+		ComposeProject: s.Labels[LabelComposeProject], ComposeService: s.Labels[LabelComposeService],
+		State: string(s.State), Status: s.Status, Created: time.Unix(s.Created, 0),
+		Health: t.insp.health, FailingStreak: t.insp.failingStreak,
+		StartedAt: t.insp.startedAt, FinishedAt: t.insp.finishedAt,
+		ExitCode: t.insp.exitCode, RestartCount: t.insp.restartCount, OOMKilled: t.insp.oomKilled,
+		Ports: make([]Port, 0, len(s.Ports)),
+	}
+	for _, pt := range s.Ports {
+		ct.Ports = append(ct.Ports, Port{IP: pt.IP, PrivatePort: pt.PrivatePort, PublicPort: pt.PublicPort, Type: pt.Type})
+	}
+	if t.sampled {
+		ct.Stats = t.stats
+	}
+	ct.History = t.hist.view()
+	return ct
+}
+
+// parallel runs fn(0..n-1) on at most workers goroutines and waits.
+func parallel(n, workers int, fn func(i int)) {
+	parallelW(n, workers, func(_, i int) { fn(i) })
+}
+
+// parallelW is parallel telling fn which worker (0..workers-1) runs it, so
+// workers can own scratch buffers.
+func parallelW(n, workers int, fn func(w, i int)) {
+	if n == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				fn(w, i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
