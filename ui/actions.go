@@ -1,0 +1,363 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/stacktop/stacktop/actions"
+	pga "github.com/stacktop/stacktop/actions/postgres"
+	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/ui/backups"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/plan"
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+// The action flow: a tab returns a view.ActionRequest; the flow builds the
+// Action through the registry, shows the confirmation dialog when the action
+// needs one, runs it through the Runner inside a command (esc cancels its
+// context), shows its progress, and reports the outcome as one status line
+// (or opens the plan view for an EXPLAIN). Everything that decides whether
+// an action may run is the Runner's: the flow hands it every request, even
+// one it expects to be refused, so the refusal is audited too.
+
+// stage is what the flow shows.
+type stage int
+
+const (
+	stageIdle       stage = iota
+	stageConfirming       // the confirmation dialog
+	stageRunning          // the progress dialog
+	stageQuery            // asking for the statement to EXPLAIN
+	stageValues           // asking for $n values before an EXPLAIN
+	stagePlan             // the plan view of a finished EXPLAIN
+	stageBackups          // the backup list
+)
+
+// statusTTL is how long an outcome stays on the status line.
+const statusTTL = 30 * time.Second
+
+// maxTypedQuery caps a statement typed for EXPLAIN (the confirmation's
+// typed names stay under typedNameLimit).
+const (
+	maxTypedQuery   = 16 << 10
+	typedNameLimit  = 256
+	typedQueryWidth = 68
+)
+
+// backupListTimeout bounds listing the backup directory.
+const backupListTimeout = 10 * time.Second
+
+// progressMsg carries the newest progress of run id.
+type progressMsg struct {
+	id int
+	p  actions.Progress
+}
+
+// resultMsg is the end of run id.
+type resultMsg struct {
+	id  int
+	a   actions.Action
+	res actions.Result
+	err error
+}
+
+// backupsMsg is a finished backup listing.
+type backupsMsg struct {
+	id      int
+	entries []backups.Entry
+	err     error
+}
+
+// running is the action in flight.
+type running struct {
+	id       int
+	cancel   context.CancelFunc
+	started  time.Time
+	progress <-chan actions.Progress
+	done     chan struct{} // closed when Runner.Run has returned (audit written)
+	last     actions.Progress
+	stopping bool // esc was pressed; waiting for the action to return
+}
+
+// actionFlow is the root's sub-model for actions.
+type actionFlow struct {
+	ctx      context.Context
+	opts     Options
+	now      func() time.Time
+	keys     flowKeys
+	stage    stage
+	seq      int // numbers runs and listings, so stale messages are dropped
+	pending  actions.Action
+	typed    textinput.Model
+	mismatch bool               // enter was pressed with a wrong name
+	asking   view.ActionRequest // the request whose statement or $n values are being typed
+	values   []string           // the values typed so far
+	run      *running
+	plan     *plan.Model
+	backups  *backups.Model
+	status   string
+	bad      bool
+	statusAt time.Time
+}
+
+func newActionFlow(ctx context.Context, opts Options, st *theme.Styles, now func() time.Time) *actionFlow {
+	ti := textinput.New()
+	ti.Prompt = "> "
+	ti.CharLimit = typedNameLimit
+	ti.Width = 40
+	ti.PromptStyle = st.Label
+	ti.Cursor.Style = st.Selected
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return &actionFlow{ctx: ctx, opts: opts, now: now, keys: newFlowKeys(), typed: ti}
+}
+
+// active is true while the flow owns the keyboard and the body.
+func (f *actionFlow) active() bool { return f.stage != stageIdle }
+
+// allowed is the view.Allowed tabs receive: the kind is registered, acts on
+// this kind of target, and the Runner would not refuse it now.
+func (f *actionFlow) allowed(kind string, t actions.Target) bool {
+	if f.opts.Runner == nil || f.opts.Registry == nil {
+		return false
+	}
+	k, ok := f.opts.Registry.Lookup(kind)
+	if !ok || (k.TargetKind != "" && k.TargetKind != t.Kind) {
+		return false
+	}
+	return f.opts.Runner.KindAllowed(k, t) == nil
+}
+
+// request starts the flow for a tab's request.
+func (f *actionFlow) request(req view.ActionRequest) tea.Cmd {
+	if f.active() {
+		f.setStatus(true, "an action is still open — finish it or press esc")
+		return nil
+	}
+	if f.opts.Runner == nil || f.opts.Registry == nil {
+		f.setStatus(true, "actions are not available in this session")
+		return nil
+	}
+	if req.AskQuery && req.Params["query"] == "" {
+		f.stage, f.asking = stageQuery, req
+		f.typed.SetValue("")
+		f.typed.Prompt, f.typed.CharLimit = "> ", maxTypedQuery
+		f.typed.Width = typedQueryWidth // scrolls horizontally beyond
+		return f.typed.Focus()
+	}
+	if req.AskValues > 0 && req.Params["args"] == "" {
+		f.stage, f.asking, f.values = stageValues, req, nil
+		f.typed.SetValue("")
+		f.typed.Prompt, f.typed.CharLimit = "= ", typedNameLimit
+		return f.typed.Focus()
+	}
+	a, err := f.opts.Registry.New(req.Kind, req.Target, req.Params)
+	if err != nil {
+		f.setStatus(true, err.Error())
+		return nil
+	}
+	f.pending = a
+	// A refused action goes straight to the Runner, which refuses and
+	// audits it: a dialog for something that cannot run would mislead.
+	if f.opts.Runner.Allowed(a) != nil || !a.NeedsConfirmation() {
+		return f.start(a, actions.Confirmation{})
+	}
+	f.stage, f.mismatch = stageConfirming, false
+	f.typed.SetValue("")
+	f.typed.Prompt, f.typed.CharLimit = "> ", typedNameLimit
+	if a.ConfirmByName {
+		return f.typed.Focus()
+	}
+	return nil
+}
+
+// start runs a through the Runner in a command, with a cancellable context
+// and a progress channel read by its own command (latest report wins; the
+// action is never held up by the screen).
+func (f *actionFlow) start(a actions.Action, c actions.Confirmation) tea.Cmd {
+	f.seq++
+	id := f.seq
+	ctx, cancel := context.WithCancel(f.ctx)
+	f.stage, f.pending = stageRunning, a
+	ch := make(chan actions.Progress, 1)
+	done := make(chan struct{})
+	f.run = &running{id: id, cancel: cancel, started: f.now(), progress: ch, done: done}
+	f.typed.Blur()
+	runner := f.opts.Runner
+	run := func() tea.Msg {
+		defer close(done)
+		defer cancel()
+		res, err := runner.Run(ctx, a, c, func(p actions.Progress) { offer(ch, p) })
+		// The Runner never calls progress after Run returns.
+		close(ch)
+		return resultMsg{id: id, a: a, res: res, err: err}
+	}
+	return tea.Batch(run, waitProgress(id, ch))
+}
+
+// drain runs after the program has ended: an action still running is
+// cancelled, and drain waits (at most wait) for the Runner to return, so
+// its audit line is written before the caller closes the log.
+func (f *actionFlow) drain(wait time.Duration) {
+	if f.run == nil {
+		return
+	}
+	f.run.cancel()
+	select {
+	case <-f.run.done:
+	case <-time.After(wait):
+	}
+}
+
+// offer puts p in ch, replacing an unread older report; it never blocks.
+func offer(ch chan actions.Progress, p actions.Progress) {
+	for {
+		select {
+		case ch <- p:
+			return
+		default:
+		}
+		select {
+		case <-ch:
+		default:
+		}
+	}
+}
+
+func waitProgress(id int, ch <-chan actions.Progress) tea.Cmd {
+	return func() tea.Msg {
+		p, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return progressMsg{id: id, p: p}
+	}
+}
+
+// handle takes the flow's own messages; ok is false for anything else.
+func (f *actionFlow) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
+	switch msg := msg.(type) {
+	case view.ActionRequest:
+		return f.request(msg), true
+	case view.BackupsRequest:
+		return f.openBackups(msg), true
+	case progressMsg:
+		if f.run == nil || msg.id != f.run.id {
+			return nil, true
+		}
+		f.run.last = msg.p
+		return waitProgress(msg.id, f.run.progress), true
+	case resultMsg:
+		return f.finish(msg), true
+	case shellDoneMsg:
+		if msg.err != nil {
+			f.setStatus(true, "! shell in "+msg.target.Display()+": "+msg.err.Error())
+		} else {
+			f.setStatus(false, "shell in "+msg.target.Display()+" closed")
+		}
+		return nil, true
+	case backupsMsg:
+		if f.backups != nil && msg.id == f.seq {
+			f.backups.SetEntries(msg.entries, msg.err)
+		}
+		return nil, true
+	}
+	if f.plan != nil { // a save's outcome
+		_, cmd := f.plan.Update(msg)
+		return cmd, false
+	}
+	return nil, false
+}
+
+// finish shows how run msg.id ended.
+func (f *actionFlow) finish(msg resultMsg) tea.Cmd {
+	if f.run == nil || msg.id != f.run.id {
+		return nil
+	}
+	f.run, f.stage = nil, stageIdle
+	a := msg.a
+	if msg.err != nil {
+		f.setStatus(true, "! "+msg.err.Error())
+	} else {
+		f.setStatus(false, fmt.Sprintf("✓ %s on %s: done in %s", a.Title, a.Target.Display(), msg.res.Duration.Round(time.Millisecond)))
+	}
+	switch out := msg.res.Output.(type) {
+	case *pga.Plan:
+		if out != nil {
+			f.openPlan(a, out)
+		}
+	case pga.BackupResult:
+		f.setStatus(false, fmt.Sprintf("✓ backup of %s verified: %s (%s)", out.Database, filepath.Base(out.Path), format.Bytes(uint64(max(out.Size, 0)))))
+	}
+	if f.opts.Hub != nil && msg.res.Outcome != actions.OutcomeRefusedReadOnly {
+		f.opts.Hub.PollNow(collectors.SourceID{Kind: a.Target.Kind, Name: a.Target.Source})
+	}
+	done := view.ActionDoneMsg{Kind: a.ID, Target: a.Target, Outcome: msg.res.Outcome}
+	doneCmd := func() tea.Msg { return done }
+	if sh, ok := msg.res.Output.(*exec.Cmd); ok && sh != nil {
+		// docker.shell: the Runner checked and audited; the shell itself
+		// needs the terminal, which bubbletea lends it and takes back.
+		f.setStatus(false, "shell in "+a.Target.Display()+" — exit it to come back")
+		return tea.Batch(doneCmd, tea.ExecProcess(sh, func(err error) tea.Msg { return shellDoneMsg{target: a.Target, err: err} }))
+	}
+	return doneCmd
+}
+
+// shellDoneMsg: the shell opened by docker.shell has exited.
+type shellDoneMsg struct {
+	target actions.Target
+	err    error
+}
+
+func (f *actionFlow) openPlan(a actions.Action, p *pga.Plan) {
+	base := "plan-" + a.Target.Source + "-" + f.now().Format("20060102-150405")
+	f.plan = plan.New(p, plan.Options{Title: a.Title + " on " + a.Target.String(), Redact: f.opts.Redact,
+		SaveDir: f.opts.PlanDir, SaveBase: base})
+	f.stage = stagePlan
+}
+
+// openBackups shows the backup list and lists in a command (file I/O).
+func (f *actionFlow) openBackups(req view.BackupsRequest) tea.Cmd {
+	if f.opts.ListBackups == nil {
+		f.setStatus(true, "the backup list is not available in this session")
+		return nil
+	}
+	if f.stage == stageRunning {
+		return nil
+	}
+	f.seq++
+	id, list, t, db := f.seq, f.opts.ListBackups, req.Target, req.Database
+	f.backups = backups.New("Backups — " + t.String())
+	f.stage = stageBackups
+	ctx := f.ctx
+	return func() tea.Msg {
+		lctx, cancel := context.WithTimeout(ctx, backupListTimeout)
+		defer cancel()
+		entries, err := list(lctx, t, db)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("listing backups took over %s — check the backup directory's disk", backupListTimeout)
+		}
+		return backupsMsg{id: id, entries: entries, err: err}
+	}
+}
+
+func (f *actionFlow) setStatus(bad bool, s string) {
+	f.status, f.bad, f.statusAt = s, bad, f.now()
+}
+
+// statusLine is the outcome to show, or "" once it is older than statusTTL.
+func (f *actionFlow) statusLine(now time.Time) (string, bool) {
+	if f.status == "" || now.Sub(f.statusAt) > statusTTL {
+		return "", false
+	}
+	return f.status, f.bad
+}

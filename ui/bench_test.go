@@ -1,0 +1,65 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/theme"
+)
+
+// benchModel is a 200x60 dashboard in full colour (the costliest profile)
+// showing a 2,000-process host with a full sparkline history.
+func benchModel(b *testing.B) *model {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	m := newModel(context.Background(), Options{Now: fixture.Now}, theme.Default().Styles(r), nil)
+	send(m, tea.WindowSizeMsg{Width: 200, Height: 60})
+	send(m, hubMsg(fixture.HostSeries(150, 20)))
+	send(m, hubMsg{fixture.HostUpdate(fixture.Host(fixture.Now().Add(time.Second), 2000, 151))})
+	send(m, hubMsg(otherSources(fixture.Now())))
+	return m
+}
+
+// BenchmarkView renders each tab at 200x60 with 2,000 processes. Target:
+// <= 2 ms per frame.
+func BenchmarkView(b *testing.B) {
+	m := benchModel(b)
+	for _, tab := range []struct{ name, key string }{
+		{"overview", "1"}, {"host", "2"}, {"postgres", "3"}, {"docker", "4"}, {"help", "?"},
+	} {
+		b.Run(tab.name, func(b *testing.B) {
+			m.showHelp = false
+			keys(m, tab.key)
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = m.View()
+			}
+		})
+	}
+}
+
+// BenchmarkHostUpdate is the cost of taking in one 2,000-process poll:
+// every tab's Update (the Host tab re-sorts, the Overview picks its top 5).
+func BenchmarkHostUpdate(b *testing.B) {
+	m := benchModel(b)
+	keys(m, "2")
+	snaps := []*hubMsg{}
+	for i := range 4 {
+		msg := hubMsg{fixture.HostUpdate(fixture.Host(fixture.Now().Add(time.Duration(i+2)*time.Second), 2000, i))}
+		snaps = append(snaps, &msg)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		// Distinct snapshots so no tab can skip the work as a repeat.
+		m.Update(*snaps[i%len(snaps)])
+		i++
+	}
+}

@@ -1,0 +1,288 @@
+package docker
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// logThrottle is the shortest time between two redraws caused by new log
+// lines: a container printing 100k lines/s costs at most ten copies of the
+// buffer a second, not one per line.
+const logThrottle = 100 * time.Millisecond
+
+// logPane is the logs pane's state. The stream always follows (its buffer
+// is bounded by the collector); "follow" here decides whether the pane
+// takes new lines and sticks to the bottom, or stays still for reading.
+type logPane struct {
+	paneTarget
+	gen         uint64
+	stream      LogStream // nil while opening, or when it failed
+	opening     bool
+	unavailable bool
+	err         error // why the stream could not be opened
+
+	lines   []ds.LogLine // as last pulled from the stream, oldest first
+	dropped uint64
+	tty     bool
+	ended   bool
+	endErr  error
+
+	follow, timestamps, wrap bool
+	top                      int // first line shown when not following
+
+	query  textinput.Model
+	search ds.Search
+	cur    int // current match, -1 for none
+}
+
+// logOpenedMsg is the answer to opening a log stream.
+type logOpenedMsg struct {
+	gen    uint64
+	stream LogStream
+	err    error
+}
+
+// logWakeMsg says the stream has new lines (or ended).
+type logWakeMsg struct{ gen uint64 }
+
+func newLogPane(st *theme.Styles, tg paneTarget, width int) *logPane {
+	q := widgets.NewPrompt(st, "search /", "text (smart case)")
+	q.Width = max(width/3, 20)
+	return &logPane{paneTarget: tg, follow: true, cur: -1, query: q}
+}
+
+// openLogs shows the logs pane for the target container, opening a stream
+// unless the pane already has one for it.
+func (t *Tab) openLogs() tea.Cmd {
+	tg, ok := t.target()
+	if !ok {
+		return nil
+	}
+	t.pane = paneLogs
+	if l := t.logs; l != nil && l.id == tg.id && l.source == tg.source {
+		return nil
+	}
+	var cmds []tea.Cmd
+	if t.logs != nil {
+		cmds = append(cmds, t.logs.close())
+	}
+	l := newLogPane(t.st, tg, t.width)
+	t.logs = l
+	eng := t.opts.Engines[tg.source]
+	if eng == nil {
+		l.unavailable = true
+		return tea.Batch(cmds...)
+	}
+	t.gen++
+	l.gen, l.opening = t.gen, true
+	gen, id, timeout := l.gen, l.id, t.opts.CallTimeout
+	opts := ds.LogOptions{Tail: t.opts.LogLines, Follow: true, Timestamps: true}
+	return tea.Batch(append(cmds, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		s, err := eng.Logs(ctx, id, opts)
+		return logOpenedMsg{gen: gen, stream: s, err: err}
+	})...)
+}
+
+// gotLogStream takes an opened stream, or closes it when the pane it was
+// opened for is gone.
+func (t *Tab) gotLogStream(msg logOpenedMsg) tea.Cmd {
+	l := t.logs
+	if l == nil || msg.gen != l.gen {
+		if msg.stream != nil {
+			return closeStream(msg.stream)
+		}
+		return nil
+	}
+	l.opening, l.err, l.stream = false, msg.err, msg.stream
+	if l.stream == nil {
+		return nil
+	}
+	l.tty = l.stream.TTY()
+	l.pull()
+	return waitLogs(l.gen, l.stream)
+}
+
+// logsWoke takes new lines (when following) and waits for more, unless the
+// stream has ended.
+func (t *Tab) logsWoke(msg logWakeMsg) tea.Cmd {
+	l := t.logs
+	if l == nil || msg.gen != l.gen || l.stream == nil {
+		return nil
+	}
+	select {
+	case <-l.stream.Done():
+		l.ended, l.endErr = true, l.stream.Err()
+		l.pull() // the last lines, whether following or not
+		return nil
+	default:
+	}
+	if l.follow {
+		l.pull()
+	}
+	return waitLogs(l.gen, l.stream)
+}
+
+// waitLogs waits off the UI goroutine for the stream to change, then lets
+// logThrottle pass so a flood is drawn in batches.
+func waitLogs(gen uint64, s LogStream) tea.Cmd {
+	return func() tea.Msg {
+		select {
+		case <-s.Updated():
+		case <-s.Done():
+			return logWakeMsg{gen: gen}
+		}
+		timer := time.NewTimer(logThrottle)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-s.Done():
+		}
+		return logWakeMsg{gen: gen}
+	}
+}
+
+// closeStream stops a stream off the UI goroutine (Close waits for its reader).
+func closeStream(s LogStream) tea.Cmd {
+	return func() tea.Msg {
+		s.Close()
+		return nil
+	}
+}
+
+// close stops the pane's stream; the pending wait command then returns.
+func (l *logPane) close() tea.Cmd {
+	l.gen = 0
+	if l.stream == nil {
+		return nil
+	}
+	s := l.stream
+	l.stream = nil
+	return closeStream(s)
+}
+
+// pull copies the stream's buffer and searches it again.
+func (l *logPane) pull() {
+	if l.stream == nil {
+		return
+	}
+	l.lines = l.stream.Lines()
+	l.dropped = l.stream.Dropped()
+	if l.search.Query != "" {
+		l.research()
+	}
+}
+
+// research searches the lines for the query (in their sanitized form, so
+// offsets match the screen), keeping the current match when it still exists.
+func (l *logPane) research() {
+	var keep ds.Match
+	if l.cur >= 0 && l.cur < len(l.search.Matches) {
+		keep = l.search.Matches[l.cur]
+	}
+	l.search = ds.FindMatches(l.lines, l.query.Value(), sanitize.Line)
+	l.cur = -1
+	for i, m := range l.search.Matches {
+		if m == keep {
+			l.cur = i
+		}
+	}
+}
+
+// firstMatch is the first match at or after the top of the pane, wrapping
+// to the first one.
+func (l *logPane) firstMatch(rows, width int) int {
+	top := l.topLine(rows, width)
+	if top < len(l.lines) {
+		if i := l.search.From(l.lines[top].Seq); i >= 0 {
+			return i
+		}
+	}
+	return l.search.Next(-1)
+}
+
+// jump makes match i current and scrolls its line to a third of the pane;
+// the pane stops following so it stays there.
+func (l *logPane) jump(i, rows int) {
+	if i < 0 || i >= len(l.search.Matches) {
+		return
+	}
+	l.cur = i
+	if idx := l.indexOf(l.search.Matches[i].Seq); idx >= 0 {
+		l.follow = false
+		l.top = max(idx-rows/3, 0)
+	}
+}
+
+// indexOf finds the line with sequence number seq; -1 when it is not held.
+func (l *logPane) indexOf(seq uint64) int {
+	i := sort.Search(len(l.lines), func(i int) bool { return l.lines[i].Seq >= seq })
+	if i < len(l.lines) && l.lines[i].Seq == seq {
+		return i
+	}
+	return -1
+}
+
+// scrollBy moves the view by n lines; scrolling stops following, and
+// scrolling down past the end follows again.
+func (l *logPane) scrollBy(n, rows, width int) {
+	top := l.topLine(rows, width)
+	if l.follow && n >= 0 {
+		return
+	}
+	l.follow = false
+	l.top = max(top+n, 0)
+	if l.top >= l.bottomTop(rows, width) && n > 0 {
+		l.follow = true
+		l.pull()
+	}
+}
+
+// topLine is the first line shown in a pane of rows lines of width cells.
+func (l *logPane) topLine(rows, width int) int {
+	if l.follow {
+		return l.bottomTop(rows, width)
+	}
+	return min(l.top, max(len(l.lines)-1, 0))
+}
+
+// bottomTop is the first line shown when the last line is at the bottom.
+func (l *logPane) bottomTop(rows, width int) int {
+	used := 0
+	for i := len(l.lines) - 1; i >= 0; i-- {
+		used += l.height(i, width)
+		if used > rows {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// height is how many screen lines line i takes: one, or more when wrapped.
+func (l *logPane) height(i, width int) int {
+	if !l.wrap {
+		return 1
+	}
+	avail := max(width-l.prefixWidth(), 1)
+	w := ansi.StringWidth(sanitize.Line(l.lines[i].Text))
+	return max((w+avail-1)/avail, 1)
+}
+
+// prefixWidth is the width of the gutter and, when shown, the timestamp.
+func (l *logPane) prefixWidth() int {
+	if l.timestamps {
+		return gutterW + tsW
+	}
+	return gutterW
+}

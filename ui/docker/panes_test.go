@@ -1,0 +1,228 @@
+package docker
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/internal/keytest"
+)
+
+func TestDetail(t *testing.T) {
+	tab, ctx, eng := newTab(t, 160, 60, 0, Options{})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "enter")
+	frame := tab.View(ctx)
+	for _, want := range []string{
+		"inspect shop-api-1", "command   api --listen :8080 --banner \"hello world\" --db-password=s3cret", "entry     /docker-entrypoint.sh",
+		"DB_PASSWORD=" + ds.Mask, "2 secret-looking values masked — r reveals", "volume shop_data → /var/lib/data (rw)",
+		"shop_default 172.18.0.3", "18080→8080/tcp", "restart unless-stopped", "!unhealthy · failing streak 4",
+		"exit 1  curl: (7) Failed to connect", "com.docker.compose.project=shop", "CPU ", "MEM ",
+	} {
+		if !strings.Contains(frame, want) {
+			t.Errorf("detail lacks %q:\n%s", want, frame)
+		}
+	}
+	press(tab, "r")
+	frame = tab.View(ctx)
+	if !strings.Contains(frame, "DB_PASSWORD=hunter2") || !strings.Contains(frame, "secret values shown — r masks them") {
+		t.Errorf("r does not reveal:\n%s", frame)
+	}
+	press(tab, "r")
+	if strings.Contains(tab.View(ctx), "hunter2") {
+		t.Error("a second r does not mask again")
+	}
+	if !slices.Equal(eng.reveals, []bool{false, true, false}) {
+		t.Errorf("inspect calls asked reveal %v", eng.reveals)
+	}
+	if !tab.keys.Detail.Close.Enabled() || tab.keys.mode != modeDetail {
+		t.Error("help does not show the detail keys")
+	}
+}
+
+func TestDetailRedacted(t *testing.T) {
+	tab, ctx, eng := newTab(t, 160, 60, 0, Options{Redact: true})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "i", "r")
+	frame := tab.View(ctx)
+	if strings.Contains(frame, "/usr/local/bin") || !strings.Contains(frame, "PATH=***") || !strings.Contains(frame, "values redacted") {
+		t.Errorf("redact mode shows env values:\n%s", frame)
+	}
+	if tab.keys.Detail.Reveal.Enabled() || slices.Contains(eng.reveals, true) {
+		t.Error("reveal works in redact mode")
+	}
+	if strings.Contains(frame, "s3cret") || !strings.Contains(frame, "--db-password=***") {
+		t.Errorf("redact mode shows a password on the command line:\n%s", frame)
+	}
+	// The frame's flag alone (a tab built without the option) masks too.
+	plain, pctx, _ := newTab(t, 160, 60, 0, Options{})
+	selectName(t, plain, "shop-api-1")
+	press(plain, "i")
+	pctx.Redact = true
+	if f := plain.View(pctx); strings.Contains(f, "s3cret") || strings.Contains(f, "/usr/local/bin") {
+		t.Errorf("view.Context.Redact does not mask:\n%s", f)
+	}
+}
+
+func TestDetailWithoutEngine(t *testing.T) {
+	tab, ctx, _ := newTab(t, 120, 40, 0, Options{Engines: map[string]Engine{}})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "i")
+	if !strings.Contains(tab.View(ctx), "detail unavailable") {
+		t.Errorf("no engine: %s", tab.View(ctx))
+	}
+	press(tab, "l")
+	if !strings.Contains(tab.View(ctx), "logs unavailable") {
+		t.Errorf("no engine: %s", tab.View(ctx))
+	}
+	// The sparklines come from the snapshot and need no engine.
+	press(tab, "i")
+	if !strings.Contains(tab.View(ctx), "peak 35.2%") {
+		t.Errorf("sparklines missing without an engine:\n%s", tab.View(ctx))
+	}
+}
+
+func TestDetailInspectsAgainOnStateChange(t *testing.T) {
+	tab, _, eng := newTab(t, 120, 40, 0, Options{})
+	selectName(t, tab, "shop-web-1")
+	press(tab, "i")
+	s := fleetSnapshot(0)
+	tab.Update(ok("local", s)) // same state: no new inspect
+	s2 := fleetSnapshot(0)
+	for i := range s2.Containers {
+		if s2.Containers[i].Name == "shop-web-1" {
+			s2.Containers[i].Health = "unhealthy"
+		}
+	}
+	run(tab, tab.updateCmd(ok("local", s2)))
+	if len(eng.reveals) != 2 {
+		t.Errorf("%d inspects; want one on open and one after the health change", len(eng.reveals))
+	}
+}
+
+// logPaneLines are the drawn lines of the logs pane (after its rule).
+func logPaneLines(frame string) []string {
+	ls := strings.Split(frame, "\n")
+	for i, l := range ls {
+		if strings.HasPrefix(l, "─ logs") {
+			return ls[i+1:]
+		}
+	}
+	return nil
+}
+
+func TestLogsSearchNextPrev(t *testing.T) {
+	tab, ctx, _ := newTab(t, 120, 40, 0, Options{})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "l")
+	if tab.keys.Logs.Next.Enabled() {
+		t.Error("n is offered before a search")
+	}
+	press(tab, "/", "E", "R", "R", "O", "R", "enter") // upper case: exact case
+	l := tab.logs
+	if len(l.search.Matches) != 4 {
+		t.Fatalf("%d matches for ERROR, want 4 (lines 9, 18, 27, 36)", len(l.search.Matches))
+	}
+	seqs := func() uint64 { return l.search.Matches[l.cur].Seq }
+	first := seqs()
+	press(tab, "n")
+	second := seqs()
+	press(tab, "N")
+	if seqs() != first || second == first {
+		t.Errorf("n then N: %d → %d → %d", first, second, seqs())
+	}
+	press(tab, "N")
+	press(tab, "N")
+	press(tab, "N")
+	press(tab, "N")
+	if seqs() != first {
+		t.Errorf("four N from a match of four did not come back: %d", seqs())
+	}
+	// The current match's line is on screen and marked.
+	var marked string
+	for _, ln := range logPaneLines(tab.View(ctx)) {
+		if strings.HasPrefix(ln, ">") {
+			marked = ln
+		}
+	}
+	if !strings.Contains(marked, "»ERROR« upstream") || !strings.Contains(marked, "(request "+strconv.FormatUint(seqs(), 10)+")") {
+		t.Errorf("marked line %q for match on line %d", marked, seqs())
+	}
+	// Lower case is case-insensitive: ERROR and "error" in each line.
+	press(tab, "/", "backspace", "backspace", "backspace", "backspace", "backspace", "e", "r", "r", "o", "r", "enter")
+	if len(l.search.Matches) != 8 {
+		t.Errorf("%d matches for error, want 8", len(l.search.Matches))
+	}
+}
+
+func TestLogsFollowTimestampsWrap(t *testing.T) {
+	tab, ctx, eng := newTab(t, 100, 40, 0, Options{})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "l")
+	lines := logPaneLines(tab.View(ctx))
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, "/api/orders/1040") || !strings.Contains(tab.View(ctx), "following") {
+		t.Errorf("following pane does not end with the newest line: %q", last)
+	}
+	// New lines arrive: the pane takes them while following.
+	s := eng.streams[0]
+	s.add("fresh line from stderr", ds.Stderr)
+	run(tab, tab.updateCmd(logWakeMsg{gen: tab.logs.gen})) // as waitLogs would answer
+	lines = logPaneLines(tab.View(ctx))
+	if got := lines[len(lines)-1]; got != " E fresh line from stderr" {
+		t.Errorf("newest line drawn as %q; want the stderr marker", got)
+	}
+	press(tab, "f")
+	s.add("while paused", ds.Stdout)
+	run(tab, tab.updateCmd(logWakeMsg{gen: tab.logs.gen}))
+	if strings.Contains(tab.View(ctx), "while paused") || !strings.Contains(tab.View(ctx), "paused (f follows)") {
+		t.Error("a paused pane took new lines")
+	}
+	press(tab, "f")
+	if !strings.Contains(tab.View(ctx), "while paused") {
+		t.Error("f did not catch up")
+	}
+	press(tab, "t")
+	if !strings.Contains(tab.View(ctx), "14:30:05.000 while paused") {
+		t.Errorf("t does not show timestamps:\n%s", tab.View(ctx))
+	}
+	// Long line: cut with a marker, or wrapped over several lines.
+	press(tab, "t", "/", "p", "a", "y", "l", "o", "a", "d", "enter")
+	if strings.Contains(tab.View(ctx), "hij end") {
+		t.Error("the long line is not cut")
+	}
+	press(tab, "w")
+	if !strings.Contains(tab.View(ctx), "hij end") {
+		t.Errorf("w does not wrap the long line:\n%s", tab.View(ctx))
+	}
+	if !strings.Contains(tab.View(ctx), "…+4.0 KiB cut") {
+		t.Error("the collector's cut is not shown")
+	}
+	checkFrame(t, tab.View(ctx), 100, 40)
+	// Closing the pane closes the stream.
+	press(tab, "esc")
+	select {
+	case <-s.Done():
+	case <-time.After(2 * time.Second):
+		t.Error("closing the logs pane left the stream open")
+	}
+}
+
+func TestLogsStreamClosedWhenAnswerIsLate(t *testing.T) {
+	tab, _, eng := newTab(t, 100, 40, 0, Options{})
+	selectName(t, tab, "shop-api-1")
+	cmd := tab.updateCmd(keytest.Msg("l"))
+	press(tab, "esc") // closed before the stream was opened
+	run(tab, cmd)
+	if len(eng.streams) != 1 {
+		t.Fatalf("%d streams", len(eng.streams))
+	}
+	select {
+	case <-eng.streams[0].Done():
+	case <-time.After(2 * time.Second):
+		t.Error("a stream opened for a closed pane was left open")
+	}
+}

@@ -1,0 +1,205 @@
+package docker
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stacktop/stacktop/collectors"
+	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// topN is how many containers the Overview lists by CPU and by memory.
+const topN = 3
+
+// SummaryTitle implements view.Summarizer.
+func (t *Tab) SummaryTitle() string { return "Docker" }
+
+// hosted is a container with the host it runs on.
+type hosted struct {
+	host string
+	c    *ds.Container
+}
+
+// Summary implements view.Summarizer: hosts without data (why), then the
+// containers needing attention (unhealthy, OOM-killed, restarting, exited
+// with an error — worst first), then the busiest by CPU and by memory,
+// then one count line per host.
+func (t *Tab) Summary(ctx view.Context, width, height int) string {
+	st := ctx.Styles
+	var lines []string
+	if len(t.hosts) == 0 {
+		lines = wrapStyled(st.Muted, "not configured — add a [[docker]] section to the config", width)
+	}
+	var down []*hostState
+	for _, h := range t.hosts {
+		if h.snap == nil {
+			down = append(down, h)
+		}
+	}
+	bad := t.picks.bad
+	// A host's cause and hint wrap over lines when there is room for them
+	// and the containers needing attention; otherwise one line each.
+	var hostLines []string
+	for _, h := range down {
+		hostLines = append(hostLines, t.hostState(ctx, h, width)...)
+	}
+	if len(hostLines)+len(bad) > height {
+		hostLines = hostLines[:0]
+		for _, h := range down {
+			hostLines = append(hostLines, widgets.Truncate(t.hostState(ctx, h, 1<<20)[0], width))
+		}
+	}
+	lines = append(lines, hostLines...)
+	for _, x := range bad {
+		lines = append(lines, t.summaryRow(ctx, x, st.Bad.Render("!"), problemText(ctx, x.c), width))
+	}
+	for _, x := range t.picks.cpu {
+		lines = append(lines, t.summaryRow(ctx, x, " ", "CPU "+ratePercent(x.c.Stats.CPU), width))
+	}
+	for _, x := range t.picks.mem {
+		lines = append(lines, t.summaryRow(ctx, x, " ", "mem "+format.Bytes(x.c.Stats.MemUsed)+" ("+format.Percent(x.c.Stats.MemPercent())+")", width))
+	}
+	for _, h := range t.hosts {
+		if h.snap != nil {
+			lines = append(lines, st.Muted.Render(widgets.Truncate(t.countLine(ctx, h), width)))
+		}
+	}
+	if len(lines) > height {
+		lines = lines[:max(height, 0)]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// overviewPicks are the containers the Overview lists: those needing
+// attention, worst first, then the busiest by CPU and by memory not listed
+// already.
+type overviewPicks struct {
+	bad, cpu, mem []hosted
+}
+
+// pickOverview chooses the Overview's containers over every host's latest
+// snapshot; the tab calls it when a snapshot arrives so frames only draw.
+func pickOverview(hosts []*hostState) overviewPicks {
+	var all []hosted
+	var p overviewPicks
+	for _, h := range hosts {
+		if h.snap == nil {
+			continue
+		}
+		for i := range h.snap.Containers {
+			c := &h.snap.Containers[i]
+			all = append(all, hosted{h.id.Name, c})
+			if c.Problem() != ds.ProblemNone {
+				p.bad = append(p.bad, hosted{h.id.Name, c})
+			}
+		}
+	}
+	slices.SortStableFunc(p.bad, func(a, b hosted) int { return cmp.Compare(b.c.Problem(), a.c.Problem()) })
+	shown := map[*ds.Container]bool{}
+	for _, x := range p.bad {
+		shown[x.c] = true
+	}
+	p.cpu = top(all, shown, func(c *ds.Container) float64 { return cpuOf(c) })
+	p.mem = top(all, shown, func(c *ds.Container) float64 { return float64(memOf(c)) })
+	return p
+}
+
+// top picks up to topN running containers with the highest positive
+// figure that are not listed yet, marking them listed.
+func top(all []hosted, shown map[*ds.Container]bool, figure func(*ds.Container) float64) []hosted {
+	var out []hosted
+	for _, x := range all {
+		if !shown[x.c] && x.c.Running() && figure(x.c) > 0 {
+			out = append(out, x)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b hosted) int { return cmp.Compare(figure(b.c), figure(a.c)) })
+	out = out[:min(len(out), topN)]
+	for _, x := range out {
+		shown[x.c] = true
+	}
+	return out
+}
+
+// summaryRow is "! name  what" with the host's name in front when there
+// are several hosts.
+func (t *Tab) summaryRow(ctx view.Context, x hosted, mark, what string, width int) string {
+	name := sanitize.Line(x.c.Name)
+	if len(t.hosts) > 1 {
+		name = sanitize.Line(x.host) + "/" + name
+	}
+	nameW := min(max(width/2, 8), 28) // the name matters more than the figure
+	return widgets.Truncate(mark+widgets.Cell(name, nameW, false)+" "+what, width)
+}
+
+// problemText says what is wrong: "unhealthy (3 failed checks)",
+// "OOM-killed", "restarting (5 restarts)", "exited (1) 3m ago".
+func problemText(ctx view.Context, c *ds.Container) string {
+	st := ctx.Styles
+	var s string
+	switch c.Problem() {
+	case ds.ProblemUnhealthy:
+		s = "unhealthy"
+		if c.FailingStreak > 0 {
+			s += " (" + strconv.Itoa(c.FailingStreak) + " failed checks)"
+		}
+	case ds.ProblemOOMKilled:
+		s = "OOM-killed"
+	case ds.ProblemRestarting:
+		s = "restarting (" + strconv.Itoa(c.RestartCount) + " restarts)"
+	default:
+		s = "exited " + statusCell(ctx, c)
+	}
+	return st.Bad.Render(s)
+}
+
+// countLine is "local: 42 containers · 30 running".
+func (t *Tab) countLine(ctx view.Context, h *hostState) string {
+	running := 0
+	for i := range h.snap.Containers {
+		if h.snap.Containers[i].Running() {
+			running++
+		}
+	}
+	s := sanitize.Line(h.id.Name) + ": " + strconv.Itoa(len(h.snap.Containers)) + " containers · " + strconv.Itoa(running) + " running"
+	if h.upd.Health() == collectors.HealthDegraded {
+		s += " · last poll failed"
+	}
+	return s
+}
+
+// hostState is a host without data as the Overview shows it, wrapped so
+// the hint after the cause survives.
+func (t *Tab) hostState(ctx view.Context, h *hostState, width int) []string {
+	st := ctx.Styles
+	name := sanitize.Line(h.id.Name) + ": "
+	switch {
+	case h.upd.NotFound():
+		return wrapStyled(st.Muted, name+"not found", width)
+	case h.upd.Health() == collectors.HealthUnknown:
+		return wrapStyled(st.Muted, name+"waiting for first poll", width)
+	}
+	return wrapStyled(st.Bad, name+"unreachable: "+sanitize.Line(errText(h.upd.Err)), width)
+}
+
+// wrapStyled wraps text to width (continuation lines indented two cells)
+// and styles each line.
+func wrapStyled(style lipgloss.Style, text string, width int) []string {
+	lines := strings.Split(ansi.Wrap(text, max(width-2, 10), ""), "\n")
+	for i, l := range lines {
+		if i > 0 {
+			l = "  " + l
+		}
+		lines[i] = style.Render(l)
+	}
+	return lines
+}

@@ -1,0 +1,71 @@
+package host
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// KeyMap is the Host tab's keys. It implements help.KeyMap; bindings that do
+// nothing at the moment are disabled so help leaves them out.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Sort                                    key.Binding
+	Filter                                  key.Binding // start editing the filter
+	Accept                                  key.Binding // enter: keep the filter, back to the table
+	Clear                                   key.Binding // esc: clear the filter
+	// Term and Kill send SIGTERM / SIGKILL to the selected process, through
+	// the root's confirmation and the Runner; disabled when nothing is
+	// selected or the Runner would refuse (read-only).
+	Term, Kill key.Binding
+}
+
+func newKeyMap() KeyMap {
+	return KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
+		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "first")),
+		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "last")),
+		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Accept:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply filter")),
+		Clear:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+		// Capitals, so a slip on j/k never asks to end a process.
+		Term: key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "terminate (TERM)")),
+		Kill: key.NewBinding(key.WithKeys("K"), key.WithHelp("K", "kill (KILL)")),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Filter, k.Accept, k.Clear, k.Sort, k.Down, k.Up, k.Term, k.Kill}
+}
+
+// FullHelp implements help.KeyMap.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Sort, k.Filter, k.Accept, k.Clear},
+		{k.Term, k.Kill},
+	}
+}
+
+// enable switches bindings on and off for the tab's state: navigation needs
+// rows, accept needs the prompt, clear needs a filter; term and kill are
+// switched by enableActions.
+func (k *KeyMap) enable(rows int, editing, filtered bool) {
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
+		b.SetEnabled(rows > 0 && !editing)
+	}
+	k.Sort.SetEnabled(!editing)
+	k.Filter.SetEnabled(!editing)
+	k.Accept.SetEnabled(editing)
+	k.Clear.SetEnabled(editing || filtered)
+}
+
+// enableActions offers TERM and KILL only when they may run on the selected
+// process (term, kill) and the filter prompt is closed.
+func (k *KeyMap) enableActions(term, kill, editing bool) {
+	k.Term.SetEnabled(term && !editing)
+	k.Kill.SetEnabled(kill && !editing)
+}

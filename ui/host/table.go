@@ -1,0 +1,217 @@
+package host
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	hs "github.com/stacktop/stacktop/collectors/host"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/redact"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// Process table columns, in order. Drop says which go first on narrow screens.
+const (
+	colMark = iota
+	colPID
+	colUser
+	colState
+	colCPU
+	colMem
+	colRSS
+	colThreads
+	colStart
+	colName
+	colCommand
+	numCols
+)
+
+// ProcessColumns returns the process table's columns; sortCol (e.g. "CPU%")
+// gets a ▼ so the current order shows in the header.
+func ProcessColumns(sortCol string) []widgets.Column {
+	cols := []widgets.Column{
+		{Title: "", Width: 1},
+		{Title: "PID", Width: 7, Right: true},
+		{Title: "USER", Width: 9},
+		{Title: "S", Width: 1},
+		{Title: "CPU%", Width: 6, Right: true},
+		{Title: "MEM%", Width: 5, Right: true, Drop: 2},
+		{Title: "RSS", Width: 9, Right: true},
+		{Title: "THR", Width: 4, Right: true, Drop: 3},
+		{Title: "START", Width: 5, Right: true, Drop: 4},
+		{Title: "NAME", Width: 15},
+		{Title: "COMMAND", Width: 12, Flex: true, Drop: 1},
+	}
+	return widgets.MarkSorted(cols, sortCol)
+}
+
+// ProcessRow renders p as one table row. memTotal (bytes) gives MEM%; the
+// clock renders the start time (hh:mm today, otherwise the date).
+func ProcessRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Process, memTotal uint64, selected bool) string {
+	var cells [numCols]string
+	cells[colMark] = " "
+	if selected {
+		cells[colMark] = ">"
+	}
+	cells[colPID] = strconv.Itoa(int(p.PID))
+	cells[colUser] = sanitize.Line(p.User)
+	cells[colState] = cellState(p.State)
+	cells[colCPU] = format.NA
+	if p.CPUValid {
+		cells[colCPU] = format.Percent(p.CPUPercent)
+	}
+	cells[colMem] = format.Percent(pct(p.RSS, memTotal))
+	cells[colRSS] = format.Bytes(p.RSS)
+	cells[colThreads] = strconv.Itoa(int(p.Threads))
+	cells[colStart] = startTime(ctx, p)
+	cells[colName] = sanitize.Line(p.Name)
+	if widths[colCommand] > 0 {
+		cells[colCommand] = commandLine(ctx, p)
+	}
+	row := widgets.Row(cols, widths, cells[:])
+	if selected {
+		return ctx.Styles.Selected.Render(row)
+	}
+	return row
+}
+
+// cellState is the state letter, or "?" for a byte that is not printable.
+func cellState(b byte) string {
+	if b <= 0x20 || b >= 0x7f {
+		return "?"
+	}
+	return string(rune(b))
+}
+
+func startTime(ctx view.Context, p *hs.Process) string {
+	if p.StartTime.IsZero() {
+		return "?"
+	}
+	t := p.StartTime.In(ctx.Now.Location())
+	if ctx.Now.Sub(t) < 24*time.Hour && t.YearDay() == ctx.Now.YearDay() {
+		return t.Format("15:04")
+	}
+	return t.Format("Jan02")
+}
+
+// View implements view.Tab.
+func (t *Tab) View(ctx view.Context) string {
+	st := ctx.Styles
+	if t.snap == nil {
+		return " " + st.Muted.Render("waiting for the first poll of the host…")
+	}
+	p := planFor(t.snap, ctx.Width, ctx.Height)
+	lines := summary(ctx, t.snap, p)
+	lines = append(lines, t.tableTitle(ctx))
+	cols := ProcessColumns(t.sortBy.column())
+	widths := widgets.Layout(cols, ctx.Width)
+	lines = append(lines, st.TableHeader.Render(widgets.Header(cols, widths)))
+	end := min(t.cur.Offset+p.tableRows, len(t.rows))
+	for i := t.cur.Offset; i < end; i++ {
+		lines = append(lines, ProcessRow(ctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel))
+	}
+	if len(t.rows) == 0 {
+		lines = append(lines, " "+st.Muted.Render("no process matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter"))
+		end++
+	}
+	for i := end - t.cur.Offset; i < p.tableRows; i++ {
+		lines = append(lines, "")
+	}
+	lines = append(lines, t.details(ctx, p.details)...)
+	return strings.Join(lines, "\n")
+}
+
+// tableTitle is "Processes 2,000 · 5 running · 8,123 threads   sort CPU% (s)
+// filter …" with the prompt in place of the filter while editing.
+func (t *Tab) tableTitle(ctx view.Context) string {
+	st := ctx.Styles
+	pr := t.snap.Processes
+	title := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count) +
+		st.Muted.Render(" · "+strconv.Itoa(pr.Running)+" running · "+strconv.Itoa(pr.Threads)+" threads") +
+		"   sort " + st.Label.Render(t.sortBy.String())
+	switch {
+	case t.filter.Focused():
+		title += "   " + t.filter.View()
+	case t.filter.Value() != "":
+		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
+			st.Muted.Render(" ("+strconv.Itoa(len(t.rows))+" shown)")
+	}
+	return title
+}
+
+// stateName spells out a kernel process state letter.
+func stateName(b byte) string {
+	switch b {
+	case 'R':
+		return "running"
+	case 'S':
+		return "sleeping"
+	case 'D':
+		return "disk wait"
+	case 'Z':
+		return "zombie"
+	case 'T':
+		return "stopped"
+	case 't':
+		return "traced"
+	case 'I':
+		return "idle"
+	case 'X':
+		return "dead"
+	}
+	return ""
+}
+
+// details is the selected process's pane: a title rule, the facts, and the
+// full command line wrapped over the remaining lines.
+func (t *Tab) details(ctx view.Context, n int) []string {
+	st := ctx.Styles
+	p := t.Selected()
+	if p == nil {
+		return []string{st.Muted.Render(strings.Repeat("─", ctx.Width))}
+	}
+	head := "─ PID " + strconv.Itoa(int(p.PID)) + " · PPID " + strconv.Itoa(int(p.PPID)) +
+		" · " + sanitize.Line(p.User) + " · " + sanitize.Line(p.Name) + " "
+	rule := st.Title.Render(head) + st.Muted.Render(strings.Repeat("─", max(ctx.Width-ansi.StringWidth(head), 0)))
+	state := cellState(p.State)
+	if s := stateName(p.State); s != "" {
+		state += " (" + s + ")"
+	}
+	started := "unknown"
+	if !p.StartTime.IsZero() {
+		at := p.StartTime.In(ctx.Now.Location())
+		layout := "15:04:05"
+		if at.YearDay() != ctx.Now.YearDay() || at.Year() != ctx.Now.Year() {
+			layout = "2006-01-02 15:04"
+		}
+		started = at.Format(layout) + ", " + format.Duration(ctx.Now.Sub(p.StartTime)) + " ago"
+	}
+	facts := " state " + state + "  threads " + strconv.Itoa(int(p.Threads)) +
+		"  RSS " + format.Bytes(p.RSS) + "  started " + started
+	out := []string{rule, facts}
+	cmdLines := max(n-2, 1)
+	wrapped := strings.Split(ansi.Wrap(commandLine(ctx, p), max(ctx.Width-2, 10), ""), "\n")
+	if len(wrapped) > cmdLines {
+		wrapped = wrapped[:cmdLines]
+		last := wrapped[cmdLines-1]
+		wrapped[cmdLines-1] = ansi.Truncate(last, max(ctx.Width-3, 1), "") + widgets.Ellipsis
+	}
+	for _, l := range wrapped {
+		out = append(out, " "+l)
+	}
+	return out
+}
+
+// commandLine is p's command line as it may be shown: sanitized, and with
+// passwords and secret-named options masked under --redact.
+func commandLine(ctx view.Context, p *hs.Process) string {
+	if ctx.Redact {
+		return sanitize.Line(redact.CommandLine(p.Command))
+	}
+	return sanitize.Line(p.Command)
+}

@@ -1,0 +1,118 @@
+// Package overview is the Overview tab, the screen an on-call engineer opens
+// first: the host's vital figures each with a sparkline of the last minutes,
+// the busiest processes, and one box per other source family (Postgres,
+// Docker) filled by those tabs through view.Summarizer.
+package overview
+
+import (
+	"math"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/stacktop/stacktop/collectors"
+	hs "github.com/stacktop/stacktop/collectors/host"
+	uihost "github.com/stacktop/stacktop/ui/host"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// historyLen is how many polls the sparklines remember: 10 minutes at the
+// default 2 s interval, more than the widest sparkline shows.
+const historyLen = 300
+
+// topN is how many processes the Overview lists.
+const topN = 5
+
+// Tab is the Overview tab. Build it with New.
+type Tab struct {
+	upd       collectors.Update
+	snap      *hs.Snapshot
+	lastTaken time.Time
+
+	cpu, mem, swap, load, fs, disk, net *widgets.History
+
+	top []*hs.Process
+}
+
+// New returns an empty Overview.
+func New() *Tab {
+	h := func() *widgets.History { return widgets.NewHistory(historyLen) }
+	return &Tab{cpu: h(), mem: h(), swap: h(), load: h(), fs: h(), disk: h(), net: h()}
+}
+
+// Title implements view.Tab.
+func (t *Tab) Title() string { return "Overview" }
+
+// Kinds implements view.Tab.
+func (t *Tab) Kinds() []collectors.Kind { return []collectors.Kind{collectors.KindHost} }
+
+// InputActive implements view.Tab.
+func (t *Tab) InputActive() bool { return false }
+
+// KeyMap implements view.Tab: the Overview has no keys of its own.
+func (t *Tab) KeyMap() help.KeyMap { return view.NoKeys{} }
+
+// Update implements view.Tab: a new host snapshot adds one sample to every
+// history (an update repeating the last good snapshot adds none).
+func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
+	u, ok := msg.(collectors.Update)
+	if !ok || u.Source.Kind != collectors.KindHost {
+		return t, nil
+	}
+	t.upd = u
+	s, ok := u.Snapshot.(*hs.Snapshot)
+	if !ok || s == nil || !s.Taken.After(t.lastTaken) {
+		return t, nil
+	}
+	t.snap, t.lastTaken = s, s.Taken
+	t.record(s)
+	t.top = uihost.TopCPU(s.Processes.List, topN)
+	return t, nil
+}
+
+func (t *Tab) record(s *hs.Snapshot) {
+	nan := math.NaN()
+	if s.CPU.Valid {
+		t.cpu.Push(s.CPU.Total.Busy)
+	} else {
+		t.cpu.Push(nan)
+	}
+	t.mem.Push(percent(s.Memory.Used, s.Memory.Total))
+	t.swap.Push(percent(s.Memory.SwapUsed, s.Memory.SwapTotal))
+	t.load.Push(s.Load.Load1)
+	if f, ok := busiest(s.Filesystems); ok {
+		t.fs.Push(f.UsedPercent())
+	} else {
+		t.fs.Push(nan)
+	}
+	t.disk.Push(rateValue(uihost.SumRate(uihost.DiskTotals(s))))
+	t.net.Push(rateValue(uihost.SumRate(uihost.NetTotals(s))))
+}
+
+func percent(part, whole uint64) float64 {
+	if whole == 0 {
+		return 0
+	}
+	return float64(part) * 100 / float64(whole)
+}
+
+func rateValue(r collectors.Rate) float64 {
+	if !r.Valid {
+		return math.NaN()
+	}
+	return r.PerSec
+}
+
+// busiest is the fullest filesystem.
+func busiest(fss []hs.Filesystem) (hs.Filesystem, bool) {
+	var best hs.Filesystem
+	found := false
+	for _, f := range fss {
+		if !found || f.UsedPercent() > best.UsedPercent() {
+			best, found = f, true
+		}
+	}
+	return best, found
+}

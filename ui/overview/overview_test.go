@@ -1,0 +1,119 @@
+package overview
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+func testCtx(w, h int) view.Context {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now(), Thresholds: view.DefaultThresholds()}
+}
+
+// line returns the metric line starting with label (after the marker).
+func line(t *testing.T, frame, label string) string {
+	t.Helper()
+	for _, l := range strings.Split(frame, "\n") {
+		if len(l) > 1 && strings.HasPrefix(l[1:], label+" ") {
+			return l
+		}
+	}
+	t.Fatalf("no %s line in\n%s", label, frame)
+	return ""
+}
+
+func TestThresholdsMarkProblems(t *testing.T) {
+	tab := New()
+	ctx := testCtx(100, 30)
+	s := fixture.Host(fixture.Now(), 20, 0) // fs 93%, swap in use, CPU 42.5%
+	tab.Update(fixture.HostUpdate(s))
+	frame := tab.View(ctx)
+	for label, bad := range map[string]bool{"CPU": false, "Memory": false, "Swap": true, "Disk": true, "Load": false} {
+		if got := strings.HasPrefix(line(t, frame, label), "!"); got != bad {
+			t.Errorf("%s marked %v, want %v:\n%s", label, got, bad, frame)
+		}
+	}
+	hot := fixture.Host(fixture.Now().Add(2*time.Second), 20, 0)
+	hot.CPU.Total.Busy = 95
+	hot.Memory.SwapUsed = 0
+	hot.Load.Load1 = 20 // 2.5 per core
+	tab.Update(fixture.HostUpdate(hot))
+	frame = tab.View(ctx)
+	for label, bad := range map[string]bool{"CPU": true, "Swap": false, "Load": true} {
+		if got := strings.HasPrefix(line(t, frame, label), "!"); got != bad {
+			t.Errorf("%s marked %v, want %v", label, got, bad)
+		}
+	}
+	ctx.Thresholds.FilesystemPercent = 95
+	if strings.HasPrefix(line(t, tab.View(ctx), "Disk"), "!") {
+		t.Error("a configured threshold of 95% still flags a 93% filesystem")
+	}
+}
+
+func TestHistoryOnePointPerSnapshot(t *testing.T) {
+	tab := New()
+	u := fixture.HostUpdate(fixture.Host(fixture.Now(), 20, 0))
+	tab.Update(u)
+	tab.Update(u) // the hub repeats the last good snapshot after a failed poll
+	if n := tab.cpu.Len(); n != 1 {
+		t.Errorf("%d samples from one snapshot", n)
+	}
+	// Older snapshots (a late update) add nothing either.
+	for _, up := range fixture.HostSeries(5, 20) {
+		tab.Update(up)
+	}
+	if n := tab.cpu.Len(); n != 1 {
+		t.Errorf("%d samples after replaying older polls", n)
+	}
+	fresh := New()
+	for _, up := range fixture.HostSeries(5, 20) {
+		fresh.Update(up)
+	}
+	if n := fresh.cpu.Len(); n != 5 {
+		t.Errorf("%d samples after five polls", n)
+	}
+}
+
+func TestTopFive(t *testing.T) {
+	tab := New()
+	tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now(), 500, 0)))
+	frame := tab.View(testCtx(120, 40))
+	for _, pid := range []string{"3100", "4711", "4712"} {
+		if !strings.Contains(frame, " "+pid+" ") {
+			t.Errorf("top processes lack %s", pid)
+		}
+	}
+	if len(tab.top) != topN {
+		t.Errorf("%d top processes", len(tab.top))
+	}
+}
+
+func TestWaitingAndBoxes(t *testing.T) {
+	tab := New()
+	ctx := testCtx(80, 21)
+	ctx.Summaries = []view.Summarizer{fakeSummary{"Postgres", "main: unreachable"}, fakeSummary{"Docker", "not configured"}}
+	frame := tab.View(ctx)
+	for _, want := range []string{"waiting for the first poll", "Postgres", "main: unreachable", "Docker", "not configured"} {
+		if !strings.Contains(frame, want) {
+			t.Errorf("frame lacks %q:\n%s", want, frame)
+		}
+	}
+	if n := len(strings.Split(frame, "\n")); n > 21 {
+		t.Errorf("%d lines for a 21-line body", n)
+	}
+}
+
+type fakeSummary struct{ title, body string }
+
+func (f fakeSummary) SummaryTitle() string                    { return f.title }
+func (f fakeSummary) Summary(_ view.Context, _, _ int) string { return f.body }

@@ -1,0 +1,117 @@
+package overview
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/stacktop/stacktop/ui/format"
+	uihost "github.com/stacktop/stacktop/ui/host"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// Column widths of the metric lines: marker, label, value, then sparkline.
+const (
+	labelW = 7
+	valueW = 36
+)
+
+// View implements view.Tab.
+func (t *Tab) View(ctx view.Context) string {
+	lines := t.metrics(ctx)
+	lines = append(lines, "")
+	lines = append(lines, t.topProcesses(ctx)...)
+	if rest := ctx.Height - len(lines) - 1; rest >= 4 && len(ctx.Summaries) > 0 {
+		lines = append(lines, "", boxes(ctx, min(rest, 14)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// metric is one line: problem marker, label, value, sparkline.
+func metric(ctx view.Context, bad bool, label, value string, h *widgets.History, top float64) string {
+	st := ctx.Styles
+	m := " "
+	if bad {
+		m = st.Bad.Render("!")
+		value = st.Bad.Render(value)
+	}
+	line := m + st.Label.Render(widgets.Cell(label, labelW, false)) + widgets.Cell(value, valueW, false)
+	if w := ctx.Width - 1 - labelW - valueW - 1; w >= 8 && h != nil {
+		line += " " + widgets.Sparkline(st, h, w, top)
+	}
+	return line
+}
+
+func (t *Tab) metrics(ctx view.Context) []string {
+	s, th := t.snap, ctx.Thresholds
+	if s == nil {
+		return []string{" " + ctx.Styles.Muted.Render("waiting for the first poll of the host…")}
+	}
+	cpu := format.NA + " until the second poll"
+	cpuBad := false
+	if u := s.CPU.Total; s.CPU.Valid {
+		cpu = format.Percent(u.Busy) + "  usr " + format.Fixed(u.User, 1) + " sys " + format.Fixed(u.System, 1) +
+			" io " + format.Fixed(u.IOWait, 1)
+		cpuBad = u.Busy > th.CPUPercent
+	}
+	m := s.Memory
+	memPct, swapPct := percent(m.Used, m.Total), percent(m.SwapUsed, m.SwapTotal)
+	swap := "none"
+	if m.SwapTotal > 0 {
+		swap = format.Percent(swapPct) + "  " + format.Bytes(m.SwapUsed) + " of " + format.Bytes(m.SwapTotal)
+	}
+	cores := max(s.CPU.Cores, 1)
+	fsText, fsBad := "none", false
+	if f, ok := busiest(s.Filesystems); ok {
+		fsText = format.Percent(f.UsedPercent()) + "  " + sanitize.Line(f.Mountpoint)
+		fsBad = f.UsedPercent() > th.FilesystemPercent
+	}
+	r, w := uihost.DiskTotals(s)
+	rx, tx := uihost.NetTotals(s)
+	return []string{
+		metric(ctx, cpuBad, "CPU", cpu, t.cpu, 100),
+		metric(ctx, memPct > th.MemoryPercent, "Memory", format.Percent(memPct)+"  "+format.Bytes(m.Used)+" of "+format.Bytes(m.Total), t.mem, 100),
+		metric(ctx, m.SwapTotal > 0 && swapPct >= th.SwapUsedPercent, "Swap", swap, t.swap, 100),
+		metric(ctx, s.Load.Load1/float64(cores) > th.LoadPerCore, "Load",
+			format.Fixed(s.Load.Load1, 2)+" "+format.Fixed(s.Load.Load5, 2)+" "+format.Fixed(s.Load.Load15, 2)+"  ("+strconv.Itoa(s.CPU.Cores)+" cores)",
+			t.load, max(float64(cores), t.load.Max(historyLen))),
+		metric(ctx, fsBad, "Disk", fsText, t.fs, 100),
+		metric(ctx, false, "I/O", "r "+format.ByteRate(r)+"  w "+format.ByteRate(w), t.disk, 0),
+		metric(ctx, false, "Net", "rx "+format.ByteRate(rx)+"  tx "+format.ByteRate(tx), t.net, 0),
+	}
+}
+
+func (t *Tab) topProcesses(ctx view.Context) []string {
+	st := ctx.Styles
+	out := []string{" " + st.Title.Render("Top processes") + st.Muted.Render(" by CPU · all processes on the Host tab (2)")}
+	if t.snap == nil {
+		return out
+	}
+	cols := uihost.ProcessColumns("CPU%")
+	widths := widgets.Layout(cols, ctx.Width)
+	out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))
+	for _, p := range t.top {
+		out = append(out, uihost.ProcessRow(ctx, cols, widths, p, t.snap.Memory.Total, false))
+	}
+	return out
+}
+
+// boxes draws one bordered box per Summarizer side by side, h lines tall.
+func boxes(ctx view.Context, h int) string {
+	n := len(ctx.Summaries)
+	w := ctx.Width / n
+	parts := make([]string, n)
+	for i, s := range ctx.Summaries {
+		bw := w
+		if i == n-1 {
+			bw = ctx.Width - w*(n-1)
+		}
+		inner := bw - 4 // border and padding
+		body := ctx.Styles.Title.Render(s.SummaryTitle()) + "\n" + s.Summary(ctx, inner, h-3)
+		parts[i] = ctx.Styles.Box.Width(inner + 2).Render(widgets.Fit(body, inner, h-2))
+	}
+	return lipgloss.JoinHorizontal(lipgloss.Top, parts...)
+}

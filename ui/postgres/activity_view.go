@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"strconv"
+
+	pg "github.com/stacktop/stacktop/collectors/postgres"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// Activity table columns, in order.
+const (
+	acSel = iota
+	acFlag
+	acPID
+	acDB
+	acUser
+	acApp
+	acClient
+	acState
+	acWait
+	acBlk
+	acCPU
+	acRSS
+	acXact
+	acTime
+	acQuery
+	acCols
+)
+
+// activityColumns returns the activity table's columns; the host columns
+// only when the host's process table is joined. sortCol gets a ▼.
+func activityColumns(sortCol string, onHost bool) []widgets.Column {
+	cols := []widgets.Column{
+		{Width: 1}, {Width: 1},
+		{Title: "PID", Width: 7, Right: true},
+		{Title: "DATABASE", Width: 10, Drop: 5},
+		{Title: "USER", Width: 10, Drop: 1},
+		{Title: "APP", Width: 14, Drop: 7},
+		{Title: "CLIENT", Width: 15, Drop: 8},
+		{Title: "STATE", Width: 10},
+		{Title: "WAIT", Width: 14, Drop: 2},
+		{Title: "BLK", Width: 3, Right: true, Drop: 6},
+		{Title: "CPU%", Width: 6, Right: true, Drop: 9},
+		{Title: "RSS", Width: 9, Right: true, Drop: 10},
+		{Title: "XACT", Width: 6, Right: true, Drop: 4},
+		{Title: "TIME", Width: 6, Right: true},
+		{Title: "QUERY", Width: 24, Flex: true},
+	}
+	if !onHost {
+		cols[acCPU].Width, cols[acCPU].Drop = 0, 99
+		cols[acRSS].Width, cols[acRSS].Drop = 0, 99
+	}
+	return widgets.MarkSorted(cols, sortCol)
+}
+
+func (t *Tab) activityView(ctx view.Context, l layout) []string {
+	st := ctx.Styles
+	cols := activityColumns(t.actSort.column(), t.d.onHost)
+	widths := widgets.Layout(cols, ctx.Width)
+	if !t.d.onHost {
+		widths[acCPU], widths[acRSS] = 0, 0
+	}
+	lines := []string{t.activityTitle(ctx), st.TableHeader.Render(widgets.Header(cols, widths))}
+	rows := l.listRows(Activity)
+	c := t.cursors[Activity]
+	end := min(c.Offset+rows, len(t.d.acts))
+	for i := c.Offset; i < end; i++ {
+		lines = append(lines, activityRow(ctx, cols, widths, t.d.acts[i], i == c.Sel))
+	}
+	switch {
+	case len(t.d.acts) == 0 && t.filter.Value() != "":
+		lines = append(lines, " "+st.Muted.Render("no session matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter"))
+	case len(t.d.acts) == 0:
+		lines = append(lines, " "+st.Muted.Render("no sessions besides stacktop's own"))
+	}
+	lines = pad(lines, 2+rows)
+	if l.detail > 0 {
+		lines = append(lines, t.detailView(ctx, l.detail)...)
+	}
+	return lines
+}
+
+// activityTitle is "Sessions 24 · 3 active ...   sort query age   filter …".
+func (t *Tab) activityTitle(ctx view.Context) string {
+	st := ctx.Styles
+	s := t.d.snap
+	title := " " + st.Title.Render("Sessions") + " " + strconv.Itoa(len(s.Activity)) + "   sort " + st.Label.Render(t.actSort.String())
+	switch {
+	case t.filter.Focused():
+		title += "   " + t.filter.View()
+	case t.filter.Value() != "":
+		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
+			st.Muted.Render(" ("+strconv.Itoa(len(t.d.acts))+" shown)")
+	default:
+		title += st.Muted.Render("   / filter: text, db: user: app: state:")
+	}
+	return widgets.Truncate(title, ctx.Width)
+}
+
+// activityRow renders one session. Problems are marked in the flag column
+// ("!" critical, "~" warning) and in the cell that explains them.
+func activityRow(ctx view.Context, cols []widgets.Column, widths []int, r *actRow, selected bool) string {
+	st := ctx.Styles
+	var cells [acCols]string
+	cells[acSel] = " "
+	if selected {
+		cells[acSel] = ">"
+	}
+	b := r.b
+	cells[acPID], cells[acDB], cells[acUser], cells[acApp], cells[acClient] = r.pid, r.db, r.user, r.app, r.client
+	cells[acState], cells[acWait], cells[acQuery] = r.state, r.wait, r.query
+	if r.blocks > 0 {
+		cells[acBlk] = strconv.Itoa(r.blocks)
+	}
+	if r.onHost {
+		cells[acCPU], cells[acRSS] = format.NA, format.Bytes(r.rss)
+		if r.cpuOK {
+			cells[acCPU] = format.Percent(r.cpu)
+		}
+	}
+	cells[acXact] = age(b.XactAge)
+	cells[acTime] = age(b.QueryAge)
+	cells[acFlag] = " "
+	if !selected {
+		switch r.level {
+		case sevCrit:
+			cells[acFlag] = st.Bad.Render("!")
+		case sevWarn:
+			cells[acFlag] = st.Warn.Render("~")
+		}
+		hi := st.Bad
+		if r.level == sevWarn {
+			hi = st.Warn
+		}
+		switch {
+		case r.level == sevNone:
+		case r.blocks > 0:
+			cells[acBlk] = hi.Render(cells[acBlk])
+		case isIdleInTx(b):
+			cells[acState] = hi.Render(cells[acState])
+		default:
+			cells[acTime] = hi.Render(cells[acTime])
+		}
+	} else if r.level == sevCrit {
+		cells[acFlag] = "!"
+	} else if r.level == sevWarn {
+		cells[acFlag] = "~"
+	}
+	row := widgets.Row(cols, widths, cells[:])
+	if selected {
+		return st.Selected.Render(row)
+	}
+	return row
+}
+
+// age formats an Age, blank when it does not exist.
+func age(a pg.Age) string {
+	if !a.Valid {
+		return ""
+	}
+	return format.Duration(a.D)
+}

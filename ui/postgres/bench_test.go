@@ -1,0 +1,69 @@
+package postgres
+
+import (
+	"io"
+	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	pg "github.com/stacktop/stacktop/collectors/postgres"
+
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+// benchTab is a 200x60 tab with 500 backends drawn in full colour (the
+// costlier case: every style emits escape codes).
+func benchTab(b *testing.B) (*Tab, view.Context) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI256)
+	ctx := view.Context{Width: 200, Height: 60, Styles: theme.Default().Styles(r), Now: now, Thresholds: view.DefaultThresholds()}
+	tab := New(ctx.Styles, Options{})
+	tab.Update(view.SizeMsg{Width: 200, Height: 60})
+	s := primary(500)
+	tab.Update(hostFor(s))
+	tab.Update(update("main", s, nil))
+	tab.Update(update("replica", standby(), nil))
+	b.ReportAllocs()
+	return tab, ctx
+}
+
+// BenchmarkView renders each sub-view at 200x60 with 500 backends; the
+// target is 2 ms per frame.
+func BenchmarkView(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		keys []string
+	}{
+		{"activity", []string{"a"}}, {"activity_detail", []string{"a", "/", "b", "l", "o", "b", "s", "enter", "enter"}},
+		{"locks", []string{"l"}}, {"databases", []string{"d"}}, {"replication", []string{"r"}},
+		{"maintenance", []string{"m"}}, {"tables", []string{"t"}}, {"statements", []string{"S"}},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			tab, ctx := benchTab(b)
+			press(tab, v.keys...)
+			for b.Loop() {
+				_ = tab.View(ctx)
+			}
+		})
+	}
+	b.Run("summary", func(b *testing.B) {
+		tab, ctx := benchTab(b)
+		for b.Loop() {
+			_ = tab.Summary(ctx, 60, 11)
+		}
+	})
+}
+
+// BenchmarkUpdate is the work per poll: a new 500-backend snapshot rebuilt
+// into rows (sanitize, join with the host, filter, sort).
+func BenchmarkUpdate(b *testing.B) {
+	tab, _ := benchTab(b)
+	snaps := [2]*pg.Snapshot{primary(500), primary(500)}
+	i := 0
+	for b.Loop() {
+		tab.Update(update("main", snaps[i%2], nil))
+		i++
+	}
+}

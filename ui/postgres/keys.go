@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// KeyMap is the Postgres tab's keys. It implements help.KeyMap; bindings
+// that do nothing at the moment are disabled so help leaves them out.
+//
+// Sub-views: a activity, l locks, d databases, r replication, m maintenance,
+// t tables, S statements; ←/→ step through them. [ and ] switch target.
+// None of these collide with the root's keys (? tab shift+tab 1–4 q ctrl+c esc).
+type KeyMap struct {
+	Activity, Locks, Databases, Replication, Maintenance, Tables, Statements key.Binding
+	NextView, PrevView                                                       key.Binding
+	NextTarget, PrevTarget                                                   key.Binding
+
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Sort                                    key.Binding
+	Detail                                  key.Binding // enter: show or hide the selected session's details
+	Filter                                  key.Binding // start editing the filter
+	Accept                                  key.Binding // enter: keep the filter, back to the table
+	Clear                                   key.Binding // esc: clear the filter (or close the detail pane)
+	// Actions act on the selection (see actions.go).
+	Actions ActionKeys
+}
+
+func newKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Activity:    b("a", "activity", "a"),
+		Locks:       b("l", "locks", "l"),
+		Databases:   b("d", "databases", "d"),
+		Replication: b("r", "replication", "r"),
+		Maintenance: b("m", "maintenance", "m"),
+		Tables:      b("t", "tables", "t"),
+		Statements:  b("S", "statements", "S"),
+		NextView:    b("→", "next view", "right"),
+		PrevView:    b("←", "previous view", "left"),
+		NextTarget:  b("]", "next target", "]"),
+		PrevTarget:  b("[", "previous target", "["),
+		Up:          b("↑/k", "up", "up", "k"),
+		Down:        b("↓/j", "down", "down", "j"),
+		PageUp:      b("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:    b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		Top:         b("g", "first", "g", "home"),
+		Bottom:      b("G", "last", "G", "end"),
+		Sort:        b("s", "sort", "s"),
+		Detail:      b("enter", "details", "enter"),
+		Filter:      b("/", "filter", "/"),
+		Accept:      b("enter", "apply filter", "enter"),
+		Clear:       b("esc", "clear filter", "esc"),
+		Actions:     newActionKeys(),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k KeyMap) ShortHelp() []key.Binding {
+	a := k.Actions
+	return []key.Binding{k.Filter, k.Accept, k.Clear, k.Detail, k.Sort, k.NextView, k.NextTarget, a.Explain, a.Cancel, a.Vacuum}
+}
+
+// FullHelp implements help.KeyMap.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements, k.NextView, k.PrevView},
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Sort, k.Filter, k.Accept, k.Clear, k.Detail, k.NextTarget, k.PrevTarget},
+		{k.Actions.Cancel, k.Actions.Terminate, k.Actions.Explain, k.Actions.ExplainAnalyze, k.Actions.Vacuum, k.Actions.Backup, k.Actions.Backups, k.Actions.Typed},
+	}
+}
+
+// keyState is what decides which bindings are live.
+type keyState struct {
+	view      SubView
+	rows      int  // rows of the current list (0 for views without one)
+	editing   bool // the filter prompt is open
+	filtered  bool // a filter is applied
+	detail    bool // the detail pane is open
+	targets   int
+	data      bool // the shown target has a snapshot
+	sortable  bool
+	hasDetail bool // the view has a detail pane (activity, locks)
+}
+
+// enable switches bindings on and off for the tab's state.
+func (k *KeyMap) enable(s keyState) {
+	views := []*key.Binding{&k.Activity, &k.Locks, &k.Databases, &k.Replication, &k.Maintenance,
+		&k.Tables, &k.Statements, &k.NextView, &k.PrevView}
+	for _, b := range views {
+		b.SetEnabled(!s.editing)
+	}
+	for _, b := range []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Top, &k.Bottom} {
+		b.SetEnabled(s.rows > 0 && !s.editing)
+	}
+	k.NextTarget.SetEnabled(s.targets > 1 && !s.editing)
+	k.PrevTarget.SetEnabled(s.targets > 1 && !s.editing)
+	k.Sort.SetEnabled(s.data && s.sortable && !s.editing)
+	k.Filter.SetEnabled(s.data && s.view == Activity && !s.editing)
+	k.Accept.SetEnabled(s.editing)
+	k.Detail.SetEnabled(s.hasDetail && s.rows > 0 && !s.editing)
+	if s.detail {
+		k.Detail.SetHelp("enter", "hide details")
+	} else {
+		k.Detail.SetHelp("enter", "details")
+	}
+	switch {
+	case s.editing || (s.filtered && s.view == Activity):
+		k.Clear.SetEnabled(true)
+		k.Clear.SetHelp("esc", "clear filter")
+	case s.detail && s.hasDetail:
+		k.Clear.SetEnabled(true)
+		k.Clear.SetHelp("esc", "hide details")
+	default:
+		k.Clear.SetEnabled(false)
+	}
+}

@@ -1,0 +1,126 @@
+package postgres
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+
+	pg "github.com/stacktop/stacktop/collectors/postgres"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// StatementSort is an order of the statements view.
+type StatementSort int
+
+// The orders s cycles through in the statements view.
+const (
+	ByTotalTime StatementSort = iota
+	ByMeanTime
+	ByCalls
+	ByRows
+	ByBlocks
+	statementSorts
+)
+
+// String names the order as the view's title shows it.
+func (k StatementSort) String() string {
+	return [...]string{"total time", "mean time", "calls", "rows", "shared blocks"}[k]
+}
+
+func (k StatementSort) column() string {
+	return [...]string{"TOTAL", "MEAN", "CALLS", "ROWS", "BLOCKS"}[k]
+}
+
+// orderStatements returns pointers to rows sorted by k, ties by queryid.
+func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
+	out := make([]*pg.Statement, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	slices.SortFunc(out, func(a, b *pg.Statement) int {
+		var c int
+		switch k {
+		case ByTotalTime:
+			c = cmp.Compare(b.TotalTime, a.TotalTime)
+		case ByMeanTime:
+			c = cmp.Compare(b.MeanTime, a.MeanTime)
+		case ByCalls:
+			c = cmp.Compare(b.Calls, a.Calls)
+		case ByRows:
+			c = cmp.Compare(b.Rows, a.Rows)
+		case ByBlocks:
+			c = cmp.Compare(b.SharedBlks(), a.SharedBlks())
+		}
+		return cmp.Or(c, cmp.Compare(a.QueryID, b.QueryID), cmp.Compare(a.User, b.User), cmp.Compare(a.Database, b.Database))
+	})
+	return out
+}
+
+func statementColumns(sortCol string) []widgets.Column {
+	cols := []widgets.Column{
+		{Width: 1},
+		{Title: "TOTAL", Width: 8, Right: true},
+		{Title: "MEAN", Width: 8, Right: true},
+		{Title: "CALLS", Width: 7, Right: true},
+		{Title: "CALLS/s", Width: 7, Right: true, Drop: 2},
+		{Title: "ROWS", Width: 7, Right: true, Drop: 3},
+		{Title: "BLOCKS", Width: 7, Right: true, Drop: 4},
+		{Title: "HIT%", Width: 6, Right: true, Drop: 1},
+		{Title: "USER", Width: 10, Drop: 5},
+		{Title: "DATABASE", Width: 10, Drop: 6},
+		{Title: "QUERY", Width: 16, Flex: true},
+	}
+	return widgets.MarkSorted(cols, sortCol)
+}
+
+func (t *Tab) statementsView(ctx view.Context, l layout) []string {
+	st := ctx.Styles
+	ss := t.d.snap.Statements
+	if !ss.Available {
+		note := sanitize.Line(ss.Note)
+		if note == "" {
+			note = "pg_stat_statements is not available: add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements"
+		}
+		out := []string{" " + st.Title.Render("Statements")}
+		for _, l := range wrap(note, ctx.Width-2, max(l.body-1, 1)) {
+			out = append(out, " "+st.Warn.Render(l))
+		}
+		return out
+	}
+	title := " " + st.Title.Render("Statements") + " " + strconv.Itoa(len(ss.Rows)) + "   sort " + st.Label.Render(t.stmtSort.String()) +
+		st.Muted.Render("   pg_stat_statements, read "+sinceText(ctx, ss.At)+" · times since the entry was created")
+	cols := statementColumns(t.stmtSort.column())
+	widths := widgets.Layout(cols, ctx.Width)
+	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
+	rows := l.listRows(Statements)
+	c := t.cursors[Statements]
+	for i := c.Offset; i < min(c.Offset+rows, len(t.d.stmts)); i++ {
+		lines = append(lines, statementRow(ctx, cols, widths, t.d.stmts[i], t.d.stmtText[i], i == c.Sel))
+	}
+	if len(t.d.stmts) == 0 {
+		lines = append(lines, " "+st.Muted.Render("no statements recorded yet"))
+	}
+	return lines
+}
+
+func statementRow(ctx view.Context, cols []widgets.Column, widths []int, s *pg.Statement, query string, selected bool) string {
+	hit := format.NA
+	if all := s.SharedBlks(); all > 0 {
+		hit = format.Percent(float64(s.SharedBlksHit) * 100 / float64(all))
+	}
+	sel := " "
+	if selected {
+		sel = ">"
+	}
+	cells := []string{sel, millis(s.TotalTime), millis(s.MeanTime), format.Count(float64(s.Calls)), rateNum(s.CallsRate),
+		format.Count(float64(s.Rows)), format.Count(float64(s.SharedBlks())), hit,
+		sanitize.Line(s.User), sanitize.Line(s.Database), query}
+	row := widgets.Row(cols, widths, cells)
+	if selected {
+		return ctx.Styles.Selected.Render(row)
+	}
+	return row
+}

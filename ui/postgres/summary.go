@@ -1,0 +1,156 @@
+package postgres
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	pg "github.com/stacktop/stacktop/collectors/postgres"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// SummaryTitle implements view.Summarizer.
+func (t *Tab) SummaryTitle() string { return "Postgres" }
+
+// Summary implements view.Summarizer: per target its health and connection
+// use, then its worst offenders — the longest running query, root blockers,
+// sessions idle in a transaction, replication lag — or why there is no data.
+// Every target gets at least its first line.
+func (t *Tab) Summary(ctx view.Context, width, height int) string {
+	st := ctx.Styles
+	if len(t.order) == 0 {
+		return strings.Join(wrap(st.Muted.Render("not configured — add a [[postgres]] section to the config"), width, height), "\n")
+	}
+	var out []string
+	for i, name := range t.order {
+		lines := t.targetSummary(ctx, t.targets[name], width)
+		// Keep one line for each target still to come.
+		n := max(height-len(out)-(len(t.order)-1-i), 1)
+		out = append(out, lines[:min(n, len(lines))]...)
+		if len(out) >= height {
+			break
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// targetSummary is one target's summary lines, each cut to width.
+func (t *Tab) targetSummary(ctx view.Context, tg *target, width int) []string {
+	st := ctx.Styles
+	style, word := health(ctx, tg)
+	first := sanitize.Line(tg.name) + " " + style.Render(word)
+	if tg.snap == nil {
+		if tg.upd.Err != nil && tg.state() == stateDown {
+			first += ": " + st.Bad.Render(sanitize.Line(tg.upd.Err.Error()))
+			return wrap(first, width, 3)
+		}
+		return []string{widgets.Truncate(first, width)}
+	}
+	s := tg.snap
+	first += " · " + t.connections(ctx, s.Server) + " · " + rateNum(s.Total.TPS) + " tps"
+	lines := []string{widgets.Truncate(first, width)}
+	for _, l := range t.offenders(ctx, s) {
+		lines = append(lines, widgets.Truncate("  "+l, width))
+	}
+	return lines
+}
+
+// offenders are a snapshot's worst sessions and lags, worst kind first.
+func (t *Tab) offenders(ctx view.Context, s *pg.Snapshot) []string {
+	st := ctx.Styles
+	th := t.opts.Thresholds
+	var out []string
+	for _, root := range s.LockTree {
+		out = append(out, st.Bad.Render("! pid "+strconv.Itoa(root.PID)+" blocks "+strconv.Itoa(root.BlockedCount)+
+			" for "+format.Duration(root.LongestWait)))
+	}
+	if b := longestQuery(s); b != nil {
+		text := "longest query " + format.Duration(b.QueryAge.D) + " pid " + strconv.Itoa(b.PID) + " " +
+			sanitize.Line(b.User) + ": " + queryLine(b.Query, t.opts.Redact)
+		switch {
+		case b.QueryAge.D >= th.LongQueryCrit:
+			text = st.Bad.Render("! " + text)
+		case b.QueryAge.D >= th.LongQueryWarn:
+			text = st.Warn.Render("~ " + text)
+		}
+		out = append(out, text)
+	}
+	idle := 0
+	var longest pg.Age
+	for _, b := range s.Activity {
+		if isIdleInTx(&b) && b.StateAge.Valid && b.StateAge.D >= th.IdleInTransaction {
+			idle++
+			if b.StateAge.D > longest.D {
+				longest = b.StateAge
+			}
+		}
+	}
+	if idle > 0 {
+		out = append(out, st.Bad.Render("! "+strconv.Itoa(idle)+" idle in transaction, longest "+format.Duration(longest.D)))
+	}
+	return append(out, t.replicationSummary(ctx, s)...)
+}
+
+// longestQuery is the active client query running longest, or nil.
+func longestQuery(s *pg.Snapshot) *pg.Backend {
+	var best *pg.Backend
+	for i := range s.Activity {
+		b := &s.Activity[i]
+		if b.State != pg.StateActive || !b.QueryAge.Valid || b.BackendType != "client backend" {
+			continue
+		}
+		if best == nil || b.QueryAge.D > best.QueryAge.D {
+			best = b
+		}
+	}
+	return best
+}
+
+// replicationSummary is the worst standby's replay lag on a primary, or the
+// receiver's delay on a standby.
+func (t *Tab) replicationSummary(ctx view.Context, s *pg.Snapshot) []string {
+	st := ctx.Styles
+	th := t.opts.Thresholds.ReplicationLag
+	r := s.Replication
+	var out []string
+	if rc := r.Receiver; rc != nil {
+		text := "standby: replay delay " + orDash(age(rc.ReplayDelay)) + ", " + format.Bytes(uint64(max(rc.ReplayLagBytes, 0))) + " to replay"
+		if rc.ReplayDelay.Valid && rc.ReplayDelay.D >= th {
+			text = st.Bad.Render("! " + text)
+		}
+		out = append(out, text)
+	}
+	var worst *pg.Standby
+	for i := range r.Standbys {
+		if worst == nil || r.Standbys[i].ReplayLagBytes > worst.ReplayLagBytes {
+			worst = &r.Standbys[i]
+		}
+	}
+	if worst != nil {
+		text := strconv.Itoa(len(r.Standbys)) + " standby" + plural(len(r.Standbys)) + ", worst replay lag " + sanitize.Line(worst.Application) + " " +
+			lagText(worst.ReplayLagBytes, worst.ReplayLag)
+		if worst.ReplayLag.Valid && worst.ReplayLag.D >= th {
+			text = st.Bad.Render("! " + text)
+		}
+		out = append(out, text)
+	}
+	for _, sl := range r.Slots {
+		if !sl.Active && sl.RetainedBytes > 0 {
+			out = append(out, st.Bad.Render("! inactive slot "+sanitize.Line(sl.Name)+" retains "+format.Bytes(uint64(sl.RetainedBytes))))
+		}
+	}
+	return out
+}
+
+// wrap wraps s to width and keeps at most n lines.
+func wrap(s string, width, n int) []string {
+	lines := strings.Split(ansi.Wrap(s, max(width, 10), ""), "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return lines
+}

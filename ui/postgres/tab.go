@@ -1,0 +1,196 @@
+// Package postgres is the Postgres tab: one or more targets, each with
+// sub-views for activity (sortable, filterable, with a detail pane), the
+// lock-wait tree, per-database throughput with sparklines, replication,
+// maintenance, tables and indexes, and top statements; plus the Overview box
+// with each target's worst offenders.
+//
+// Everything shown is derived in Update (filter, sort, sanitizing, the join
+// with the host's process table); View only lays out what fits.
+package postgres
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/stacktop/stacktop/collectors"
+	hs "github.com/stacktop/stacktop/collectors/host"
+	pg "github.com/stacktop/stacktop/collectors/postgres"
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// SubView is one of the tab's screens.
+type SubView int
+
+// The sub-views, in the order ← and → step through them.
+const (
+	Activity SubView = iota
+	Locks
+	Databases
+	Replication
+	Maintenance
+	Tables
+	Statements
+	numViews
+)
+
+// String names the sub-view as its tab label shows it.
+func (v SubView) String() string {
+	return [...]string{"activity", "locks", "databases", "replication", "maintenance", "tables", "statements"}[v]
+}
+
+// Tab is the Postgres tab. Build it with New.
+type Tab struct {
+	opts    Options
+	order   []string           // target names, in the order their first update came
+	targets map[string]*target // by name
+	cur     int                // index into order of the shown target
+
+	view   SubView
+	host   *hs.Snapshot
+	byHost map[int]*hs.Process // host processes by PID, for local targets
+	hostOf *hs.Snapshot        // the snapshot byHost was built from
+
+	d derived // the shown target's rows, rebuilt in Update
+
+	actSort   ActivitySort
+	tableSort TableSort
+	stmtSort  StatementSort
+	filter    textinput.Model
+	cursors   [numViews]cursor
+	detail    bool
+
+	width, height int
+	keys          KeyMap
+}
+
+// New returns the Postgres tab; st styles the filter prompt.
+func New(st *theme.Styles, opts Options) *Tab {
+	opts.Thresholds = opts.Thresholds.WithDefaults()
+	ti := widgets.NewPrompt(st, "/", "text, or db:… user:… app:… state:…")
+	t := &Tab{opts: opts, targets: map[string]*target{}, filter: ti, keys: newKeyMap()}
+	t.enableKeys()
+	return t
+}
+
+// Title implements view.Tab.
+func (t *Tab) Title() string { return "Postgres" }
+
+// Kinds implements view.Tab: Postgres targets, and the host for the CPU% and
+// memory of local backends.
+func (t *Tab) Kinds() []collectors.Kind {
+	return []collectors.Kind{collectors.KindPostgres, collectors.KindHost}
+}
+
+// InputActive implements view.Tab: true while the filter prompt is open.
+func (t *Tab) InputActive() bool { return t.filter.Focused() }
+
+// KeyMap implements view.Tab.
+func (t *Tab) KeyMap() help.KeyMap { return t.keys }
+
+// SubView returns the shown sub-view.
+func (t *Tab) SubView() SubView { return t.view }
+
+// Target returns the shown target's name ("" when none is configured).
+func (t *Tab) Target() string {
+	if tg := t.current(); tg != nil {
+		return tg.name
+	}
+	return ""
+}
+
+// SelectedBackend returns the session selected in the activity or locks
+// view: its target, PID and raw query text (untrusted; for actions such as
+// cancel or EXPLAIN, never for drawing). ok is false in other views or when
+// nothing is selected.
+func (t *Tab) SelectedBackend() (target string, pid int, query string, ok bool) {
+	b := t.selectedBackend()
+	if b == nil {
+		return "", 0, "", false
+	}
+	return t.Target(), b.PID, b.Query, true
+}
+
+// SelectedStatement returns the statement selected in the statements view:
+// its target, queryid and raw normalized text (untrusted).
+func (t *Tab) SelectedStatement() (target string, queryID int64, query string, ok bool) {
+	if t.view != Statements {
+		return "", 0, "", false
+	}
+	c := t.cursors[Statements]
+	if c.Sel < 0 || c.Sel >= len(t.d.stmts) {
+		return "", 0, "", false
+	}
+	s := t.d.stmts[c.Sel]
+	return t.Target(), s.QueryID, s.Query, true
+}
+
+// Update implements view.Tab.
+func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case collectors.Update:
+		t.receive(msg)
+	case view.SizeMsg:
+		t.width, t.height = msg.Width, msg.Height
+		t.filter.Width = max(msg.Width/3, 20)
+		t.place()
+	case tea.KeyMsg:
+		cmd = t.handleKey(msg)
+	}
+	t.enableKeys()
+	return t, cmd
+}
+
+// receive records an update; the shown target's rows are rebuilt when its
+// snapshot (or, for a local target, the host's) changed.
+func (t *Tab) receive(u collectors.Update) {
+	switch u.Source.Kind {
+	case collectors.KindHost:
+		if s, ok := u.Snapshot.(*hs.Snapshot); ok && s != t.host {
+			t.host = s
+			if tg := t.current(); tg != nil && tg.snap != nil && tg.snap.Local {
+				t.rebuild()
+			}
+		}
+	case collectors.KindPostgres:
+		tg, ok := t.targets[u.Source.Name]
+		if !ok {
+			tg = newTarget(u.Source.Name)
+			t.targets[tg.name] = tg
+			t.order = append(t.order, tg.name)
+		}
+		changed := tg.record(u)
+		if changed && tg == t.current() {
+			t.rebuild()
+		}
+	}
+}
+
+func (t *Tab) current() *target {
+	if t.cur < 0 || t.cur >= len(t.order) {
+		return nil
+	}
+	return t.targets[t.order[t.cur]]
+}
+
+// snap is the shown target's last good snapshot, or nil.
+func (t *Tab) snap() *pg.Snapshot {
+	if tg := t.current(); tg != nil {
+		return tg.snap
+	}
+	return nil
+}
+
+func (t *Tab) enableKeys() {
+	rows := t.listLen(t.view)
+	t.keys.enable(keyState{
+		view: t.view, rows: rows, editing: t.filter.Focused(), filtered: t.filter.Value() != "",
+		detail: t.detail, targets: len(t.order), data: t.d.snap != nil,
+		sortable:  t.view == Activity || t.view == Tables || t.view == Statements,
+		hasDetail: t.view == Activity || t.view == Locks,
+	})
+	t.enableActions()
+}

@@ -1,0 +1,135 @@
+package postgres
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+
+	pg "github.com/stacktop/stacktop/collectors/postgres"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// TableSort is an order of the tables view.
+type TableSort int
+
+// The orders s cycles through in the tables view.
+const (
+	BySize TableSort = iota
+	BySeqScans
+	ByDeadTuples
+	tableSorts
+)
+
+// String names the order as the view's title shows it.
+func (k TableSort) String() string { return [...]string{"total size", "seq scans", "dead tuples"}[k] }
+
+func (k TableSort) column() string { return [...]string{"TOTAL", "SEQ SCANS", "DEAD"}[k] }
+
+// orderTables returns pointers to tables sorted by k, ties by name.
+func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
+	out := make([]*pg.Table, len(tables))
+	for i := range tables {
+		out[i] = &tables[i]
+	}
+	slices.SortFunc(out, func(a, b *pg.Table) int {
+		var c int
+		switch k {
+		case BySize:
+			c = cmp.Compare(b.TotalBytes, a.TotalBytes)
+		case BySeqScans:
+			c = cmp.Compare(b.SeqScans, a.SeqScans)
+		case ByDeadTuples:
+			c = cmp.Compare(b.DeadTuples, a.DeadTuples)
+		}
+		return cmp.Or(c, cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
+	})
+	return out
+}
+
+func tableColumns(sortCol string) []widgets.Column {
+	cols := []widgets.Column{
+		{Width: 1},
+		{Title: "TABLE", Width: 24},
+		{Title: "TOTAL", Width: 9, Right: true},
+		{Title: "HEAP", Width: 9, Right: true, Drop: 5},
+		{Title: "INDEXES", Width: 9, Right: true, Drop: 3},
+		{Title: "SEQ SCANS", Width: 9, Right: true},
+		{Title: "IDX SCANS", Width: 9, Right: true},
+		{Title: "IDX%", Width: 6, Right: true, Drop: 2},
+		{Title: "LIVE", Width: 8, Right: true, Drop: 4},
+		{Title: "DEAD", Width: 8, Right: true, Drop: 1},
+	}
+	return widgets.MarkSorted(cols, sortCol)
+}
+
+func (t *Tab) tablesView(ctx view.Context, l layout) []string {
+	st := ctx.Styles
+	s := t.d.snap
+	title := " " + st.Title.Render("Tables") + " " + strconv.Itoa(len(s.Tables)) + " of " + sanitize.Line(s.Server.Database) +
+		"   sort " + st.Label.Render(t.tableSort.String()) + st.Muted.Render("   read "+sinceText(ctx, s.TablesAt)+" (slow cadence)")
+	cols := tableColumns(t.tableSort.column())
+	widths := widgets.Layout(cols, ctx.Width)
+	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
+	rows := l.listRows(Tables)
+	c := t.cursors[Tables]
+	for i := c.Offset; i < min(c.Offset+rows, len(t.d.tables)); i++ {
+		lines = append(lines, tableRow(ctx, cols, widths, t.d.tables[i], i == c.Sel))
+	}
+	if len(t.d.tables) == 0 {
+		lines = append(lines, " "+st.Muted.Render("no user tables read yet"))
+	}
+	lines = pad(lines, 2+rows)
+	lines = append(lines, "")
+	return append(lines, t.unusedLines(ctx, l.unused)...)
+}
+
+func tableRow(ctx view.Context, cols []widgets.Column, widths []int, tb *pg.Table, selected bool) string {
+	idxPct := format.NA
+	if all := tb.SeqScans + tb.IdxScans; all > 0 {
+		idxPct = format.Percent(float64(tb.IdxScans) * 100 / float64(all))
+	}
+	sel := " "
+	if selected {
+		sel = ">"
+	}
+	cells := []string{sel, tableName(tb.Schema, tb.Name), format.Bytes(uint64(max(tb.TotalBytes, 0))),
+		format.Bytes(uint64(max(tb.TableBytes, 0))), format.Bytes(uint64(max(tb.IndexBytes, 0))),
+		format.Count(float64(tb.SeqScans)), format.Count(float64(tb.IdxScans)), idxPct,
+		format.Count(float64(tb.LiveTuples)), format.Count(float64(tb.DeadTuples))}
+	row := widgets.Row(cols, widths, cells)
+	if selected {
+		return ctx.Styles.Selected.Render(row)
+	}
+	return row
+}
+
+// unusedLines lists the largest unused indexes: never scanned since the
+// stats reset, not backing a unique or primary key.
+func (t *Tab) unusedLines(ctx view.Context, rows int) []string {
+	st := ctx.Styles
+	if len(t.d.unused) == 0 {
+		return []string{" " + st.Title.Render("Unused indexes") + "  " + st.Muted.Render("none")}
+	}
+	var wasted int64
+	for _, ix := range t.d.unused {
+		wasted += ix.SizeBytes
+	}
+	cols := []widgets.Column{{Width: 1}, {Title: "INDEX", Width: 34}, {Title: "TABLE", Width: 24, Drop: 1},
+		{Title: "SIZE", Width: 9, Right: true}, {Title: "SCANS", Width: 6, Right: true}}
+	widths := widgets.Layout(cols, ctx.Width)
+	title := " " + st.Title.Render("Unused indexes") + " " + strconv.Itoa(len(t.d.unused)) +
+		st.Muted.Render("   "+format.Bytes(uint64(max(wasted, 0)))+" never scanned since the stats reset")
+	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
+	for i := 0; i < min(rows, len(t.d.unused)); i++ {
+		ix := t.d.unused[i]
+		lines = append(lines, widgets.Row(cols, widths, []string{" ", tableName(ix.Schema, ix.Name), tableName(ix.Schema, ix.Table),
+			format.Bytes(uint64(max(ix.SizeBytes, 0))), strconv.FormatInt(ix.Scans, 10)}))
+	}
+	if rows < len(t.d.unused) && rows > 0 {
+		lines[len(lines)-1] = " " + st.Muted.Render("… "+strconv.Itoa(len(t.d.unused)-rows+1)+" more")
+	}
+	return lines
+}

@@ -1,0 +1,62 @@
+package postgres
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+// View implements view.Tab: the targets line, the server line, the sub-view
+// tabs, status lines, then the sub-view (or the target's state).
+func (t *Tab) View(ctx view.Context) string {
+	l := t.layout()
+	lines := make([]string, 0, ctx.Height)
+	lines = append(lines, t.targetsLine(ctx), t.serverLine(ctx), t.viewsLine(ctx))
+	lines = append(lines, t.statusLines(ctx)...)
+	if t.d.snap == nil {
+		lines = append(lines, t.stateBody(ctx)...)
+	} else {
+		lines = append(lines, t.body(ctx, l)...)
+	}
+	if len(lines) > ctx.Height {
+		lines = lines[:max(ctx.Height, 0)]
+	}
+	// A safety net for very narrow windows, where columns that are never
+	// dropped no longer fit.
+	for i, l := range lines {
+		if len(l) > ctx.Width && ansi.StringWidth(l) > ctx.Width {
+			lines[i] = ansi.Truncate(l, ctx.Width, "")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// body draws the shown sub-view in l.body lines.
+func (t *Tab) body(ctx view.Context, l layout) []string {
+	switch t.view {
+	case Activity:
+		return t.activityView(ctx, l)
+	case Locks:
+		return t.locksView(ctx, l)
+	case Databases:
+		return t.databasesView(ctx, l)
+	case Replication:
+		return t.replicationView(ctx, l)
+	case Maintenance:
+		return t.maintenanceView(ctx, l)
+	case Tables:
+		return t.tablesView(ctx, l)
+	default:
+		return t.statementsView(ctx, l)
+	}
+}
+
+// pad appends empty lines to lines until it has n.
+func pad(lines []string, n int) []string {
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return lines
+}

@@ -1,0 +1,43 @@
+// Package report renders hub updates as the documented JSON document and the
+// plain-text summary printed by `stacktop snapshot`.
+package report
+
+import (
+	"time"
+
+	"github.com/stacktop/stacktop/collectors"
+)
+
+// Document is the JSON snapshot, a documented interface (see README):
+// snake_case keys, units in key names, null for figures that do not exist yet.
+type Document struct {
+	TakenAt  time.Time     `json:"taken_at"`
+	Host     *HostDoc      `json:"host"`
+	Postgres []PostgresDoc `json:"postgres"`
+	Docker   []DockerDoc   `json:"docker"`
+}
+
+// Build assembles the document from the latest update of every source.
+func Build(now time.Time, updates []collectors.Update) Document {
+	doc := Document{TakenAt: now.UTC(), Postgres: []PostgresDoc{}, Docker: []DockerDoc{}}
+	for _, u := range updates {
+		switch u.Source.Kind {
+		case collectors.KindHost:
+			doc.Host = hostDoc(u, now)
+		case collectors.KindPostgres:
+			doc.Postgres = append(doc.Postgres, postgresDoc(u, now))
+		case collectors.KindDocker:
+			doc.Docker = append(doc.Docker, dockerDoc(u, now))
+		}
+	}
+	return doc
+}
+
+// errorText is the update's error as one line, or nil when the poll succeeded.
+func errorText(u collectors.Update) *string {
+	if u.Err == nil {
+		return nil
+	}
+	s := u.Err.Error()
+	return &s
+}

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"github.com/stacktop/stacktop/ui/docker"
+	"github.com/stacktop/stacktop/ui/host"
+	"github.com/stacktop/stacktop/ui/overview"
+	"github.com/stacktop/stacktop/ui/postgres"
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+// buildTabs is the one place tabs are registered, in tab-bar order (keys 1–4).
+//
+// To replace a placeholder with a real panel (ui/postgres, ui/docker):
+//   - implement view.Tab in the panel's package (see the ui/view package
+//     comment for the rules), with Kinds() returning its source kind so the
+//     root hands it every collectors.Update of that kind;
+//   - implement view.Summarizer too, so the Overview shows its worst
+//     offenders in the panel's box (the placeholder's box until then);
+//   - construct it here in place of placeholder.New, passing what it needs
+//     (st for styles; d for redaction and for which actions are allowed).
+func buildTabs(st *theme.Styles, d tabDeps) []view.Tab {
+	return []view.Tab{
+		overview.New(),
+		host.New(st, host.Options{Allowed: d.Allowed}),
+		postgres.New(st, postgres.Options{Redact: d.Redact, Allowed: d.Allowed, Thresholds: d.PostgresThresholds}),
+		docker.New(st, docker.Options{Redact: d.Redact, Allowed: d.Allowed, Engines: d.DockerEngines}),
+	}
+}
+
+// tabDeps is what the root hands every tab besides styles.
+type tabDeps struct {
+	// Allowed tells whether an action kind may run on a target now; tabs
+	// disable (and leave out of help) the keys of actions it refuses.
+	Allowed view.Allowed
+	// Redact is --redact / --demo (view.Context carries it too, for
+	// tabs that mask at draw time).
+	Redact bool
+	// DockerEngines serve the Docker tab's detail and logs panes.
+	DockerEngines map[string]docker.Engine
+	// PostgresThresholds decide what the Postgres tab flags.
+	PostgresThresholds postgres.Thresholds
+}
