@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stacktop/stacktop/actions"
+	"github.com/stacktop/stacktop/actions/actionstest"
+)
+
+// startDashboard runs the built binary with args in a tmux pane of 120x35.
+func startDashboard(t *testing.T, dir string, args ...string) *tmuxSession {
+	t.Helper()
+	needTmux(t)
+	s := &tmuxSession{t: t, socket: filepath.Join(dir, "tmux.sock")}
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = strconv.Quote(a)
+	}
+	script := fmt.Sprintf("env HOME=%[1]q XDG_STATE_HOME=%[1]q %[2]q %[3]s; echo stacktop-exit=$?; sleep 60",
+		dir, binary, strings.Join(quoted, " "))
+	s.tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "35", "sh", "-c", script)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
+	return s
+}
+
+// selectProcess filters the Host tab down to the process whose command is
+// cmdline, so it is the selected row.
+func selectProcess(s *tmuxSession, cmdline string) {
+	s.tmux("send-keys", "-t", "e2e", "2")
+	s.waitFor("the Host tab", func(screen string) bool { return strings.Contains(screen, "[2 Host]") })
+	// A key sent while the program starts up can be lost: send / again
+	// after a second without the prompt (it renders within ~70 ms).
+	for i := 0; !strings.Contains(s.screen(), "pid, user, name or command"); i++ {
+		if i == 50 {
+			s.t.Fatalf("the filter prompt never opened:\n%s", s.screen())
+		}
+		if i%10 == 0 {
+			s.tmux("send-keys", "-t", "e2e", "/")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.tmux("send-keys", "-t", "e2e", "-l", cmdline)
+	s.tmux("send-keys", "-t", "e2e", "Enter")
+	s.waitFor("the process in the table", func(screen string) bool { return strings.Contains(screen, "> ") && strings.Contains(screen, cmdline) })
+}
+
+// TestDashboardActionsEndToEnd: in the real terminal, T on a process asks
+// for a yes, y sends TERM and the outcome shows on the status line, with
+// one audit line; under --read-only the same key does nothing.
+func TestDashboardActionsEndToEnd(t *testing.T) {
+	child := exec.Command("sleep", "7777")
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	pid := child.Process.Pid
+
+	dir := t.TempDir()
+	audit := filepath.Join(dir, "audit.jsonl")
+	cfg := writeConfig(t, hostOnly+fmt.Sprintf("\n[actions]\naudit_log = %q\n", audit))
+
+	ro := startDashboard(t, t.TempDir(), "--read-only", "--config", cfg)
+	selectProcess(ro, "sleep 7777")
+	ro.tmux("send-keys", "-t", "e2e", "T")
+	ro.tmux("send-keys", "-t", "e2e", "K")
+	screen := ro.waitFor("the read-only badge", func(screen string) bool { return strings.Contains(screen, "READ-ONLY") })
+	if strings.Contains(screen, "Confirm") || strings.Contains(screen, "terminate (TERM)") {
+		t.Errorf("read-only: an action was offered:\n%s", screen)
+	}
+	ro.tmux("send-keys", "-t", "e2e", "q")
+	ro.waitFor("stacktop to exit", func(screen string) bool { return strings.Contains(screen, "stacktop-exit=0") })
+
+	s := startDashboard(t, t.TempDir(), "--config", cfg)
+	selectProcess(s, "sleep 7777")
+	s.tmux("send-keys", "-t", "e2e", "T")
+	s.waitFor("the confirmation", func(screen string) bool {
+		return strings.Contains(screen, "Confirm: Terminate (TERM)") && strings.Contains(screen, "sleep ("+strconv.Itoa(pid)+")")
+	})
+	s.tmux("send-keys", "-t", "e2e", "y")
+	s.waitFor("the outcome on the status line", func(screen string) bool {
+		return strings.Contains(screen, "✓ Terminate (TERM) on sleep ("+strconv.Itoa(pid)+"): done")
+	})
+	s.tmux("send-keys", "-t", "e2e", "q")
+	s.waitFor("stacktop to exit", func(screen string) bool { return strings.Contains(screen, "stacktop-exit=0") })
+	recs := actionstest.ReadAudit(t, audit)
+	if len(recs) != 1 || recs[0].Outcome != actions.OutcomeOK || recs[0].Target.Object != strconv.Itoa(pid) {
+		t.Errorf("audit %+v, want one ok host.term line for %d", recs, pid)
+	}
+}
+
+// TestCLIPromptsOnATerminal: without --yes on a terminal, kill asks for the
+// pid to be typed; a wrong answer does nothing, the right one kills.
+func TestCLIPromptsOnATerminal(t *testing.T) {
+	needTmux(t)
+	dir := t.TempDir()
+	cfg := writeConfig(t, hostOnly+fmt.Sprintf("\n[actions]\naudit_log = %q\n", filepath.Join(dir, "audit.jsonl")))
+	for _, tc := range []struct {
+		answer, want string
+		alive        bool
+	}{{"nope", "stacktop-exit=1", true}, {"", "stacktop-exit=0", false}} {
+		pid := sleepChild(t)
+		answer := tc.answer
+		if answer == "" {
+			answer = strconv.Itoa(pid)
+		}
+		s := &tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
+		script := fmt.Sprintf("env HOME=%[1]q %[2]q kill --config %[3]q host:%[4]d; echo stacktop-exit=$?; sleep 60", dir, binary, cfg, pid)
+		s.tmux("new-session", "-d", "-s", "e2e", "-x", "120", "-y", "20", "sh", "-c", script)
+		t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
+		s.waitFor("the prompt", func(screen string) bool { return strings.Contains(screen, "Type "+strconv.Itoa(pid)+" to confirm:") })
+		s.tmux("send-keys", "-t", "e2e", "-l", answer)
+		s.tmux("send-keys", "-t", "e2e", "Enter")
+		screen := s.waitFor("stacktop to exit", func(screen string) bool { return strings.Contains(screen, "stacktop-exit=") })
+		if !strings.Contains(screen, tc.want) {
+			t.Errorf("answer %q: want %s:\n%s", answer, tc.want, screen)
+		}
+		if tc.alive {
+			if !alive(pid) {
+				t.Errorf("answer %q killed the process", answer)
+			}
+			continue
+		}
+		for range 50 {
+			if !alive(pid) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if alive(pid) {
+			t.Errorf("answer %q left the process running", answer)
+		}
+	}
+}
