@@ -132,19 +132,23 @@ func (t *Tab) closePane() tea.Cmd {
 // its state changed enough to inspect it again.
 func (t *Tab) panesSeeSnapshot(s *ds.Snapshot) tea.Cmd {
 	src := t.host().id.Name
+	var resume tea.Cmd
 	if l := t.logs; l != nil && l.source == src {
-		_, ok := s.Container(l.id)
+		c, ok := s.Container(l.id)
 		l.removed = !ok
+		if ok {
+			resume = t.resumeLogs(c)
+		}
 	}
 	d := t.detail
 	if d == nil || d.source != src {
-		return nil
+		return resume
 	}
 	t.detailSees(s)
 	if d.live != nil && d.d != nil && !d.loading && signature(d.live) != d.sig {
-		return t.fetchDetail()
+		return tea.Batch(resume, t.fetchDetail())
 	}
-	return nil
+	return resume
 }
 
 // detailSees points the detail pane at its container in s and rebuilds

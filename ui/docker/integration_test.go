@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+
 	"github.com/stacktop/stacktop/collectors"
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/collectors/docker/dockertest"
@@ -94,4 +96,66 @@ func pollUntil(t *testing.T, c *ds.Collector, timeout time.Duration, cond func(*
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TestRealEngineLogsFollowRestart restarts a container whose logs pane is
+// open: the pane notices the stream end, then reopens it on the container's
+// new run and shows the lines of both runs.
+func TestRealEngineLogsFollowRestart(t *testing.T) {
+	e := dockertest.Start(t)
+	id, name := e.Run(t, dockertest.Spec{Name: "ui-restart", Args: []string{"logs", "50", "3"}, NetworkMode: "none"})
+	c := newLiveCollector(t)
+	first := pollUntil(t, c, 20*time.Second, func(s *ds.Snapshot) bool {
+		x, ok := s.Container(name)
+		return ok && x.State == "running" && s.Taken.Sub(x.StartedAt) > time.Second
+	})
+	l := newLiveTab(t, c, 200, 30)
+	l.show(first)
+	l.filter(e.RunID + "-ui-restart")
+	selectName(t, l.tab, name)
+	runWait(l.tab, l.tab.updateCmd(keytest.Msg("l")), 3*time.Second)
+	if f := l.frame(); !strings.Contains(f, "3 lines") || !strings.Contains(f, "following") {
+		t.Fatalf("logs pane before the restart:\n%s", f)
+	}
+	stream := l.tab.logs.stream
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	restartAt := time.Now()
+	if err := e.Client.ContainerRestart(ctx, id, container.StopOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("restart took %v", time.Since(restartAt).Round(time.Millisecond))
+	// The stream ends with the old run; the pane hears it as it would from
+	// its waiting command.
+	select {
+	case <-stream.Done():
+	case <-ctx.Done():
+		t.Fatal("the followed stream did not end when the container stopped")
+	}
+	run(l.tab, l.tab.updateCmd(logWakeMsg{gen: l.tab.logs.gen}))
+
+	// Polls show the new run; the pane reopens and, after the new run's
+	// three lines, holds six. Bounded by the context above.
+	for {
+		s := collectLive(t, c)
+		l.ctx.Now = s.Taken
+		runWait(l.tab, l.tab.updateCmd(collectors.Update{Source: source("local"), Snapshot: s, LastGood: s.Taken, PolledAt: s.Taken, Interval: time.Second}), 3*time.Second)
+		if lp := l.tab.logs; lp != nil && lp.stream != nil {
+			run(l.tab, l.tab.updateCmd(logWakeMsg{gen: lp.gen}))
+		}
+		f := l.frame()
+		if strings.Contains(f, "6 lines") && strings.Contains(f, "reopened after a restart") {
+			t.Logf("pane followed the new run %v after the restart call", time.Since(restartAt).Round(time.Millisecond))
+			if strings.Count(f, "line 3 stdout") != 2 {
+				t.Errorf("want line 3 of both runs:\n%s", f)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the pane did not follow the new run within 30 s:\n%s", f)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	press(l.tab, "esc")
 }

@@ -40,6 +40,13 @@ type logPane struct {
 	follow, timestamps, wrap bool
 	top                      int // first line shown when not following
 
+	// runStart is the start time of the container run the stream was
+	// opened on. When the stream has ended and a snapshot shows the
+	// container running with a later start, the pane opens the stream
+	// again, so a restart does not leave the pane dead.
+	runStart time.Time
+	resumes  int // how many times the stream was opened again
+
 	query  textinput.Model
 	search ds.Search
 	cur    int // current match, -1 for none
@@ -78,21 +85,52 @@ func (t *Tab) openLogs() tea.Cmd {
 	}
 	l := newLogPane(t.st, tg, t.width)
 	t.logs = l
-	eng := t.opts.Engines[tg.source]
+	if h := t.host(); h != nil && h.snap != nil && h.id.Name == tg.source {
+		if c, ok := h.snap.Container(tg.id); ok {
+			l.runStart = c.StartedAt
+		}
+	}
+	return tea.Batch(append(cmds, t.openStream(l))...)
+}
+
+// openStream asks the pane's engine for a followed stream of the last
+// LogLines lines; the answer comes back as a logOpenedMsg.
+func (t *Tab) openStream(l *logPane) tea.Cmd {
+	eng := t.opts.Engines[l.source]
 	if eng == nil {
 		l.unavailable = true
-		return tea.Batch(cmds...)
+		return nil
 	}
 	t.gen++
 	l.gen, l.opening = t.gen, true
 	gen, id, timeout := l.gen, l.id, t.opts.CallTimeout
 	opts := ds.LogOptions{Tail: t.opts.LogLines, Follow: true, Timestamps: true}
-	return tea.Batch(append(cmds, func() tea.Msg {
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		s, err := eng.Logs(ctx, id, opts)
 		return logOpenedMsg{gen: gen, stream: s, err: err}
-	})...)
+	}
+}
+
+// resumeLogs opens the stream again once the container it followed has
+// started a new run. The engine keeps a container's output across runs,
+// so the new tail holds the lines before the restart and those after it;
+// the pane keeps its search, follow, timestamp and wrap settings.
+func (t *Tab) resumeLogs(c ds.Container) tea.Cmd {
+	l := t.logs
+	if l == nil || !l.ended || !c.Running() || !c.StartedAt.After(l.runStart) {
+		return nil
+	}
+	old := l.stream
+	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
+	l.runStart = c.StartedAt
+	l.resumes++
+	cmd := t.openStream(l)
+	if old != nil {
+		cmd = tea.Batch(closeStream(old), cmd)
+	}
+	return cmd
 }
 
 // gotLogStream takes an opened stream, or closes it when the pane it was

@@ -60,13 +60,16 @@ func (t *Tab) logTitle(ctx view.Context) string {
 	}
 	switch {
 	case l.ended && l.endErr != nil:
-		parts = append(parts, "stream ended: "+sanitize.Line(l.endErr.Error()))
+		parts = append(parts, "stream ended: "+sanitize.Line(l.endErr.Error())+" — esc, then l, opens it again")
 	case l.ended:
-		parts = append(parts, "end of output")
+		parts = append(parts, "ended · follows its next run")
 	case l.follow:
 		parts = append(parts, "following")
 	default:
 		parts = append(parts, "paused (f follows)")
+	}
+	if l.resumes > 0 && !l.ended {
+		parts = append(parts, "reopened after a restart")
 	}
 	parts = append(parts, strconv.Itoa(len(l.lines))+" lines")
 	if l.dropped > 0 {

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"slices"
 	"strconv"
 	"strings"
@@ -224,5 +225,49 @@ func TestLogsStreamClosedWhenAnswerIsLate(t *testing.T) {
 	case <-eng.streams[0].Done():
 	case <-time.After(2 * time.Second):
 		t.Error("a stream opened for a closed pane was left open")
+	}
+}
+
+// A stopped container's pane keeps its lines and says it will follow
+// again; a new run of the container opens the stream again by itself,
+// keeping the search. A snapshot of the same run opens nothing.
+func TestLogsResumeWhenContainerStartsAgain(t *testing.T) {
+	tab, ctx, eng := newTab(t, 160, 40, 0, Options{})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "l")
+	press(tab, "/", "E", "R", "R", "O", "R", "enter")
+	eng.streams[0].Close() // the engine ends a followed stream when the container stops
+	run(tab, tab.updateCmd(logWakeMsg{gen: tab.logs.gen}))
+	if f := tab.View(ctx); !strings.Contains(f, "ended · follows its next run") || !strings.Contains(f, "40 lines") {
+		t.Fatalf("a stopped container's pane should keep its lines and say what comes next:\n%s", f)
+	}
+
+	snap := fleetSnapshot(0)
+	run(tab, tab.updateCmd(ok("local", snap)))
+	if len(eng.streams) != 1 {
+		t.Fatalf("a snapshot of the same run opened %d streams, want 1", len(eng.streams))
+	}
+
+	restarted := fleetSnapshot(0)
+	for i := range restarted.Containers {
+		if c := &restarted.Containers[i]; c.Name == "shop-api-1" {
+			c.StartedAt = fixture.Now().Add(time.Second)
+		}
+	}
+	run(tab, tab.updateCmd(ok("local", restarted)))
+	if len(eng.streams) != 2 {
+		t.Fatalf("the container's new run opened %d streams in all, want 2", len(eng.streams))
+	}
+	f := tab.View(ctx)
+	// The search jumped to a match, which pauses the pane; reopening keeps that.
+	if !strings.Contains(f, "paused (f follows) · reopened after a restart") || strings.Contains(f, "ended") {
+		t.Errorf("the reopened pane's title:\n%s", f)
+	}
+	if n := len(tab.logs.search.Matches); tab.logs.search.Query != "ERROR" || n != 4 {
+		t.Errorf("search after reopening: %q with %d matches, want ERROR with 4", tab.logs.search.Query, n)
+	}
+	run(tab, tab.updateCmd(ok("local", restarted)))
+	if len(eng.streams) != 2 {
+		t.Errorf("a second snapshot of the new run opened another stream (%d in all)", len(eng.streams))
 	}
 }
