@@ -137,7 +137,7 @@ func (t *Tab) panesSeeSnapshot(s *ds.Snapshot) tea.Cmd {
 		c, ok := s.Container(l.id)
 		l.removed = !ok
 		if ok {
-			resume = t.resumeLogs(c)
+			resume = t.resumeLogs(c, s.Taken)
 		}
 	}
 	d := t.detail

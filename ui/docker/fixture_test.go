@@ -229,6 +229,7 @@ type fakeEngine struct {
 	streams []*fakeStream
 	lines   []ds.LogLine
 	gone    map[string]bool
+	logsErr error // when set, opening a stream fails with it
 }
 
 func newFakeEngine() *fakeEngine {
@@ -248,6 +249,9 @@ func (e *fakeEngine) Inspect(_ context.Context, cid string, reveal bool) (ds.Det
 func (e *fakeEngine) Logs(_ context.Context, cid string, _ ds.LogOptions) (LogStream, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.logsErr != nil {
+		return nil, e.logsErr
+	}
 	s := &fakeStream{lines: e.lines, updated: make(chan struct{}, 1), done: make(chan struct{})}
 	e.streams = append(e.streams, s)
 	return s, nil
@@ -268,6 +272,7 @@ type fakeStream struct {
 	updated chan struct{}
 	done    chan struct{}
 	once    sync.Once
+	err     error // why the stream ended, set by fail
 }
 
 func (s *fakeStream) Lines() []ds.LogLine {
@@ -277,10 +282,22 @@ func (s *fakeStream) Lines() []ds.LogLine {
 }
 func (s *fakeStream) Updated() <-chan struct{} { return s.updated }
 func (s *fakeStream) Done() <-chan struct{}    { return s.done }
-func (s *fakeStream) Err() error               { return nil }
-func (s *fakeStream) Dropped() uint64          { return 0 }
-func (s *fakeStream) TTY() bool                { return false }
-func (s *fakeStream) Close()                   { s.once.Do(func() { close(s.done) }) }
+func (s *fakeStream) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+func (s *fakeStream) Dropped() uint64 { return 0 }
+func (s *fakeStream) TTY() bool       { return false }
+func (s *fakeStream) Close()          { s.once.Do(func() { close(s.done) }) }
+
+// fail ends the stream with err, as a broken connection would.
+func (s *fakeStream) fail(err error) {
+	s.mu.Lock()
+	s.err = err
+	s.mu.Unlock()
+	s.Close()
+}
 
 // add appends a line as a following stream would.
 func (s *fakeStream) add(text string, stream ds.Stream) {

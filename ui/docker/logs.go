@@ -20,6 +20,10 @@ import (
 // buffer a second, not one per line.
 const logThrottle = 100 * time.Millisecond
 
+// reopenAfterError is the shortest time between two attempts to reopen a
+// stream that broke or failed to open while its container runs.
+const reopenAfterError = 5 * time.Second
+
 // logPane is the logs pane's state. The stream always follows (its buffer
 // is bounded by the collector); "follow" here decides whether the pane
 // takes new lines and sticks to the bottom, or stays still for reading.
@@ -45,6 +49,10 @@ type logPane struct {
 	// container running with a later start, the pane opens the stream
 	// again, so a restart does not leave the pane dead.
 	runStart time.Time
+	// openedAt is when (on the engine's clock, from the snapshot) the
+	// stream was last asked for: a stream broken by an error (a daemon
+	// restart) is asked for again at most every reopenAfterError.
+	openedAt time.Time
 	resumes  int // how many times the stream was opened again
 
 	query  textinput.Model
@@ -86,6 +94,7 @@ func (t *Tab) openLogs() tea.Cmd {
 	l := newLogPane(t.st, tg, t.width)
 	t.logs = l
 	if h := t.host(); h != nil && h.snap != nil && h.id.Name == tg.source {
+		l.openedAt = h.snap.Taken
 		if c, ok := h.snap.Container(tg.id); ok {
 			l.runStart = c.StartedAt
 		}
@@ -113,18 +122,26 @@ func (t *Tab) openStream(l *logPane) tea.Cmd {
 	}
 }
 
-// resumeLogs opens the stream again once the container it followed has
-// started a new run. The engine keeps a container's output across runs,
-// so the new tail holds the lines before the restart and those after it;
-// the pane keeps its search, follow, timestamp and wrap settings.
-func (t *Tab) resumeLogs(c ds.Container) tea.Cmd {
+// resumeLogs opens the stream again, seeing c in a snapshot taken at
+// taken, when the container it followed has started a new run, or when
+// the stream broke or could not be opened (a daemon restart) and c runs,
+// at most every reopenAfterError. The engine keeps a container's output
+// across runs, so the new tail holds the lines before the restart and
+// those after it; the pane keeps its search, follow, timestamp and wrap
+// settings.
+func (t *Tab) resumeLogs(c ds.Container, taken time.Time) tea.Cmd {
 	l := t.logs
-	if l == nil || !l.ended || !c.Running() || !c.StartedAt.After(l.runStart) {
+	if l == nil || l.opening || !c.Running() {
+		return nil
+	}
+	newRun := l.ended && c.StartedAt.After(l.runStart)
+	broken := (l.ended && l.endErr != nil) || l.err != nil
+	if !newRun && !(broken && taken.Sub(l.openedAt) >= reopenAfterError) {
 		return nil
 	}
 	old := l.stream
 	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
-	l.runStart = c.StartedAt
+	l.runStart, l.openedAt = c.StartedAt, taken
 	l.resumes++
 	cmd := t.openStream(l)
 	if old != nil {

@@ -60,7 +60,7 @@ func (t *Tab) logTitle(ctx view.Context) string {
 	}
 	switch {
 	case l.ended && l.endErr != nil:
-		parts = append(parts, "stream ended: "+sanitize.Line(l.endErr.Error())+" — esc, then l, opens it again")
+		parts = append(parts, "stream ended: "+sanitize.Line(l.endErr.Error())+" · reopens while the container runs")
 	case l.ended:
 		parts = append(parts, "ended · follows its next run")
 	case l.follow:
@@ -69,7 +69,7 @@ func (t *Tab) logTitle(ctx view.Context) string {
 		parts = append(parts, "paused (f follows)")
 	}
 	if l.resumes > 0 && !l.ended {
-		parts = append(parts, "reopened after a restart")
+		parts = append(parts, "reopened")
 	}
 	parts = append(parts, strconv.Itoa(len(l.lines))+" lines")
 	if l.dropped > 0 {

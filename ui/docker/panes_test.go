@@ -1,14 +1,16 @@
 package docker
 
 import (
-	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stacktop/stacktop/collectors"
 	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/internal/keytest"
 )
 
@@ -260,7 +262,7 @@ func TestLogsResumeWhenContainerStartsAgain(t *testing.T) {
 	}
 	f := tab.View(ctx)
 	// The search jumped to a match, which pauses the pane; reopening keeps that.
-	if !strings.Contains(f, "paused (f follows) · reopened after a restart") || strings.Contains(f, "ended") {
+	if !strings.Contains(f, "paused (f follows) · reopened") || strings.Contains(f, "ended") {
 		t.Errorf("the reopened pane's title:\n%s", f)
 	}
 	if n := len(tab.logs.search.Matches); tab.logs.search.Query != "ERROR" || n != 4 {
@@ -269,5 +271,47 @@ func TestLogsResumeWhenContainerStartsAgain(t *testing.T) {
 	run(tab, tab.updateCmd(ok("local", restarted)))
 	if len(eng.streams) != 2 {
 		t.Errorf("a second snapshot of the new run opened another stream (%d in all)", len(eng.streams))
+	}
+}
+
+// A stream broken while its container runs (a daemon restart) is asked
+// for again, no sooner than reopenAfterError on the engine's clock; an
+// attempt that fails is retried the same way.
+func TestLogsReopenBrokenStream(t *testing.T) {
+	tab, ctx, eng := newTab(t, 160, 40, 0, Options{})
+	selectName(t, tab, "shop-api-1")
+	press(tab, "l")
+	eng.streams[0].fail(errors.New("unexpected EOF"))
+	run(tab, tab.updateCmd(logWakeMsg{gen: tab.logs.gen}))
+	if f := tab.View(ctx); !strings.Contains(f, "stream ended: unexpected EOF · reopens while the container runs") {
+		t.Fatalf("a broken stream's title:\n%s", f)
+	}
+	at := func(d time.Duration) collectors.Update {
+		s := fleetSnapshot(0)
+		s.Taken = fixture.Now().Add(d)
+		return ok("local", s)
+	}
+	run(tab, tab.updateCmd(at(2*time.Second)))
+	if len(eng.streams) != 1 {
+		t.Fatalf("reopened %v after the last attempt; want at least %v between attempts", 2*time.Second, reopenAfterError)
+	}
+	eng.mu.Lock()
+	eng.logsErr = errors.New(`docker "local": logs 73686f702d61: cannot connect — is the Docker daemon running?`)
+	eng.mu.Unlock()
+	run(tab, tab.updateCmd(at(reopenAfterError)))
+	if f := tab.View(ctx); !strings.Contains(f, "is the Docker daemon running?") {
+		t.Fatalf("a failed reopen should say why:\n%s", f)
+	}
+	eng.mu.Lock()
+	eng.logsErr = nil
+	eng.mu.Unlock()
+	run(tab, tab.updateCmd(at(reopenAfterError+time.Second)))
+	if len(eng.streams) != 1 {
+		t.Fatal("a failed attempt was retried before reopenAfterError passed")
+	}
+	run(tab, tab.updateCmd(at(2*reopenAfterError)))
+	f := tab.View(ctx)
+	if len(eng.streams) != 2 || !strings.Contains(f, "following · reopened") || !strings.Contains(f, "40 lines") {
+		t.Errorf("after the engine came back: %d streams, pane:\n%s", len(eng.streams), f)
 	}
 }
