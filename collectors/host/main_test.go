@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // helperEnv turns the test binary into a helper process: "spin" burns one
@@ -24,6 +26,13 @@ func TestMain(m *testing.M) {
 		spin(spinFor)
 		os.Exit(0)
 	case "sleep":
+		time.Sleep(sleepFor)
+		os.Exit(0)
+	case "nondumpable":
+		// As ssh-agent does: procfs then shows its files as root's.
+		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			os.Exit(3)
+		}
 		time.Sleep(sleepFor)
 		os.Exit(0)
 	}

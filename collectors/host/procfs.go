@@ -22,6 +22,11 @@ const clockTicks = 100
 // and a details pane, without copying a 100 KiB Java classpath every time.
 const cmdlineMax = 16 << 10
 
+// refreshEvery is how many scans may pass before the command line and
+// owner of a process that has not run are read again; a process that ran
+// since the last scan is re-read at once (see readProcess).
+const refreshEvery = 15
+
 // ctxCheckEvery is how many processes are read between checks of the poll's
 // deadline: often enough to stop promptly, rarely enough to cost nothing.
 const ctxCheckEvery = 128
@@ -30,8 +35,8 @@ const ctxCheckEvery = 128
 // gopsutil's per-process getters re-open and re-parse a file per field
 // (~164 ms CPU per poll at ~1,000 processes); this reader does one read of
 // /proc/<pid>/stat per process into a reused buffer, reads a command line
-// only when a process first appears (or execs), and looks a user name up
-// once per uid.
+// again only when the process may have changed it, and looks a user name
+// up once per uid.
 //
 // A procReader is not safe for concurrent use; the Collector serialises it.
 type procReader struct {
@@ -40,7 +45,16 @@ type procReader struct {
 	bootTime time.Time
 	users    *userCache
 
-	buf   []byte // reused for every stat read
+	buf    []byte // reused for every stat read
+	cmdBuf []byte // reused for every command line read
+	stBuf  []byte // reused for every status read
+
+	// dumpOwner is the uid procfs gives the files of a process that is not
+	// dumpable (root); for those the owner is read from status instead.
+	// A field so fixture tests, whose files belong to the tester, can
+	// exercise that path.
+	dumpOwner uint32
+
 	known map[int32]*procEntry
 	scans uint64 // scan counter, marks which entries the last scan saw
 
@@ -63,6 +77,7 @@ type procEntry struct {
 	readAt  time.Time // when ticks was read
 	name    string    // comm at the last scan, reused to avoid an allocation per poll
 	command string
+	owner   uint32 // effective uid from status, used while procfs says dumpOwner
 	seen    uint64 // number of the last scan that saw it
 }
 
@@ -86,6 +101,8 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 		bootTime: bootTime,
 		users:    newUserCache(),
 		buf:      make([]byte, 4096),
+		cmdBuf:   make([]byte, 0, 512),
+		stBuf:    make([]byte, 2048),
 		known:    make(map[int32]*procEntry),
 		now:      time.Now,
 	}
@@ -158,9 +175,14 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 	}
 	e := r.known[int32(id)]
 	fresh := e == nil || e.start != f.start // new pid, or pid reused
-	// comm changes on exec; a command line read before the exec (a shell's
-	// child seen between fork and exec) would be stale, so re-read it then.
-	if fresh || string(f.comm) != e.name {
+	// The command line and owner are read again when they may have changed:
+	// on exec (comm changes; a line read between fork and exec is the
+	// parent's), and when the process ran since the last scan, since a
+	// process must run to rewrite its title (PostgreSQL backends do, per
+	// query) or to drop root (sshd's per-user process). A change made in
+	// less than a clock tick leaves no trace in the CPU time, so a process
+	// that has not run is re-read every refreshEvery scans, staggered by pid.
+	if fresh || string(f.comm) != e.name || f.ticks != e.ticks || uint64(id)%refreshEvery == r.scans%refreshEvery {
 		cmd, err := r.readCmdline(dirfd, pid)
 		if err != nil {
 			return Process{}, false // vanished between the two reads
@@ -169,8 +191,25 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 			e = &procEntry{start: f.start}
 			r.known[int32(id)] = e
 		}
-		e.name = string(f.comm)
-		e.command = displayCommand(cmd, e.name)
+		if string(f.comm) != e.name {
+			e.name = string(f.comm)
+		}
+		if len(cmd) == 0 {
+			e.command = displayCommand("", e.name)
+		} else if string(cmd) != e.command {
+			e.command = string(cmd)
+		}
+		e.owner = uid
+		if uid == r.dumpOwner {
+			// procfs shows a process that is not dumpable as owned by
+			// root whoever runs it; status has its real credentials.
+			if owner, err := r.readStatusUID(dirfd, pid); err == nil {
+				e.owner = owner
+			}
+		}
+	}
+	if uid == r.dumpOwner {
+		uid = e.owner
 	}
 
 	p := Process{
@@ -264,29 +303,30 @@ func (r *procReader) readStat(dirfd int, pid string) (statFields, uint32, error)
 var errMalformed = errors.New("malformed stat line")
 
 // readCmdline returns the process's command line with its NUL separators
-// as spaces. An empty result is normal for kernel threads and zombies.
-func (r *procReader) readCmdline(dirfd int, pid string) (string, error) {
+// as spaces, in r.cmdBuf: valid until the next call. An empty result is
+// normal for kernel threads and zombies.
+func (r *procReader) readCmdline(dirfd int, pid string) ([]byte, error) {
 	fd, err := unix.Openat(dirfd, pid+"/cmdline", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer unix.Close(fd)
-	// Not r.buf: the caller still holds comm, which aliases it. Command
-	// lines are read once per process, so a fresh buffer costs little.
-	buf := make([]byte, 0, 512)
+	// Not r.buf: the caller still holds comm, which aliases it.
+	buf := r.cmdBuf[:0]
 	for len(buf) < cmdlineMax {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, len(buf))
 		}
 		n, err := unix.Read(fd, buf[len(buf):min(cap(buf), cmdlineMax)])
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if n == 0 {
 			break
 		}
 		buf = buf[:len(buf)+n]
 	}
+	r.cmdBuf = buf
 	for len(buf) > 0 && buf[len(buf)-1] == 0 {
 		buf = buf[:len(buf)-1]
 	}
@@ -295,7 +335,26 @@ func (r *procReader) readCmdline(dirfd int, pid string) (string, error) {
 			buf[i] = ' '
 		}
 	}
-	return string(buf), nil
+	return buf, nil
+}
+
+// readStatusUID returns the effective uid from /proc/<pid>/status (the
+// second figure of its "Uid:" line, which comes within the first 1 KiB).
+func (r *procReader) readStatusUID(dirfd int, pid string) (uint32, error) {
+	fd, err := unix.Openat(dirfd, pid+"/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	n, err := unix.Read(fd, r.stBuf)
+	if err != nil {
+		return 0, err
+	}
+	uid, ok := parseStatusUID(r.stBuf[:n])
+	if !ok {
+		return 0, errMalformed
+	}
+	return uid, nil
 }
 
 // displayCommand is what the table shows as the command: the command line,

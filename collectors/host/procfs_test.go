@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -165,15 +167,8 @@ func TestProcReaderPIDReuseRereadsCommand(t *testing.T) {
 	r := fixtureReader(root, fixtureBoot)
 	scanOK(t, r)
 
-	// Same pid, same start time, new cmdline content: the process did
-	// nothing the reader must notice, so the cached command stays (this is
-	// what keeps the reader cheap).
-	cmdline := filepath.Join(root, "1", "cmdline")
-	writeFile(t, cmdline, "changed\x00")
 	advanceTo(t, r, root, 1002)
-	if got := scanOK(t, r)[1].Command; got != "/sbin/init splash" {
-		t.Errorf("command re-read without a new process: %q", got)
-	}
+	scanOK(t, r)
 
 	// Pid 100 exits and the pid is reused by a new process.
 	writeStat(t, root, 100, "nginx", 'S', 7, 100250) // born at 1002.5 s
@@ -280,5 +275,151 @@ func TestProcReaderLongCommandLine(t *testing.T) {
 	}
 	if c, want := got[701].Command, strings.TrimSpace(strings.ReplaceAll(mid, "\x00", " ")); c != want {
 		t.Errorf("3 KB command line read as %d bytes, want %d", len(c), len(want))
+	}
+}
+
+// A process that rewrites its title (PostgreSQL backends, per query) must
+// run to do it: one whose CPU time moved is re-read on the next scan. One
+// that has not run keeps its cached line, which is what keeps the reader
+// cheap, until its turn comes within refreshEvery scans.
+func TestProcReaderRereadsRewrittenTitles(t *testing.T) {
+	root := fixtureProc(t)
+	r := fixtureReader(root, fixtureBoot)
+	scanOK(t, r)
+
+	writeStat(t, root, 400, "postgres: writer", 'R', 1500+3, 20000) // ran 3 ticks
+	writeFile(t, filepath.Join(root, "400", "cmdline"), "postgres: app orders 10.0.0.7(5123) SELECT\x00")
+	writeFile(t, filepath.Join(root, "1", "cmdline"), "/sbin/init rewritten\x00") // pid 1 did not run
+	advanceTo(t, r, root, 1002)
+	got := scanOK(t, r)
+	if c := got[400].Command; c != "postgres: app orders 10.0.0.7(5123) SELECT" {
+		t.Errorf("a process that ran shows %q, want its new title", c)
+	}
+	if c := got[1].Command; c != "/sbin/init splash" {
+		t.Errorf("a process that did not run was re-read at once: %q", c)
+	}
+	scans := 1
+	for got[1].Command != "/sbin/init rewritten" && scans < refreshEvery {
+		advanceTo(t, r, root, 1002+2*scans)
+		got = scanOK(t, r)
+		scans++
+	}
+	if got[1].Command != "/sbin/init rewritten" {
+		t.Errorf("an idle process's new title did not show within %d scans", refreshEvery)
+	}
+}
+
+// procfs gives the files of a process that is not dumpable (sshd's
+// per-user process, ssh-agent, gpg-agent) to root: for those the owner
+// comes from status. Fixture files belong to the tester, so the tester's
+// uid stands for root here.
+func TestProcReaderOwnerOfNonDumpable(t *testing.T) {
+	root := fixtureProc(t)
+	r := fixtureReader(root, fixtureBoot)
+	r.dumpOwner = uint32(os.Getuid())
+	r.users.lookup = func(uid string) (*user.User, error) { return &user.User{Username: "u" + uid}, nil }
+	writeFile(t, filepath.Join(root, "400", "status"), "Name:\tpostgres\nUmask:\t0077\nState:\tS (sleeping)\nUid:\t70\t71\t71\t71\nGid:\t70\t70\t70\t70\n")
+	got := scanOK(t, r)
+	if u := got[400].User; u != "u71" {
+		t.Errorf("non-dumpable process owned by %q, want the effective uid from status (u71)", u)
+	}
+	if u, want := got[1].User, "u"+strconv.Itoa(os.Getuid()); u != want {
+		t.Errorf("without a readable status the owner is %q, want %q from procfs", u, want)
+	}
+	// The owner is kept between re-reads; a process that ran is re-read.
+	advanceTo(t, r, root, 1002)
+	if u := scanOK(t, r)[400].User; u != "u71" {
+		t.Errorf("second scan: owner %q", u)
+	}
+	writeFile(t, filepath.Join(root, "400", "status"), "Name:\tpostgres\nUid:\t0\t1000\t0\t1000\n")
+	writeStat(t, root, 400, "postgres: writer", 'S', 1500+1, 20000)
+	advanceTo(t, r, root, 1004)
+	if u := scanOK(t, r)[400].User; u != "u1000" {
+		t.Errorf("after a change of owner: %q, want u1000", u)
+	}
+}
+
+func TestParseStatusUID(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		uid  uint32
+		okay bool
+	}{
+		{"Name:\tsshd\nUid:\t0\t1000\t0\t1000\nGid:\t0\t0\t0\t0\n", 1000, true},
+		{"Name:\tx\nGid:\t0\t0\t0\t0\n", 0, false},
+		{"Name:\tx\nUid:\t0\t10", 0, false},            // cut inside the line
+		{"Name:\tx\nUid:\t0\tabc\t0\t0\n", 0, false},   // not a number
+		{"Name:\tUid: 5\nUid:\t1\t2\t3\t4\n", 2, true}, // only a line that starts with Uid:
+	} {
+		uid, ok := parseStatusUID([]byte(c.in))
+		if uid != c.uid || ok != c.okay {
+			t.Errorf("parseStatusUID(%q) = %d, %v; want %d, %v", c.in, uid, ok, c.uid, c.okay)
+		}
+	}
+}
+
+// TestNonDumpableProcessOwner starts a real process as nobody that makes
+// itself non-dumpable, and wants it listed as nobody's, not root's.
+func TestNonDumpableProcessOwner(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("starting a process as another user needs root (CI runs as root)")
+	}
+	nobody, err := user.LookupId("65534")
+	if err != nil {
+		t.Skipf("no user 65534 on this system: %v", err)
+	}
+	// The test binary lives in a directory only root may enter; nobody
+	// runs a copy from a directory it can read.
+	dir, err := os.MkdirTemp("", "stacktop-nondumpable-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe := filepath.Join(dir, "helper")
+	if err := os.WriteFile(exe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^$")
+	cmd.Env = []string{helperEnv + "=nondumpable"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := cmd.Process.Pid
+
+	// Wait (bounded) until the helper has made itself non-dumpable: its
+	// stat file then belongs to root. That is the premise of the test.
+	stat := fmt.Sprintf("/proc/%d/stat", pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var st syscall.Stat_t
+		if err := syscall.Stat(stat, &st); err != nil {
+			t.Fatalf("helper gone: %v", err)
+		}
+		if st.Uid == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the helper's stat file still belongs to uid %d after 10 s", st.Uid)
+		}
+	}
+	r := newProcReader("/proc", fixtureBoot)
+	p, ok := scanOK(t, r)[int32(pid)]
+	if !ok {
+		t.Fatalf("pid %d not in the process table", pid)
+	}
+	if p.User != nobody.Username {
+		t.Errorf("non-dumpable process of %s listed as %q", nobody.Username, p.User)
 	}
 }

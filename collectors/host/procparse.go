@@ -121,3 +121,28 @@ func (c *userCache) name(uid uint32) string {
 	c.names[uid] = n
 	return n
 }
+
+// parseStatusUID finds the "Uid:" line of a /proc/<pid>/status file and
+// returns its second figure, the effective uid (real, effective, saved,
+// filesystem). ok is false when the line is missing or cut short.
+func parseStatusUID(b []byte) (uid uint32, ok bool) {
+	const key = "\nUid:"
+	at := bytes.Index(b, []byte(key))
+	if at < 0 {
+		return 0, false
+	}
+	line := b[at+len(key):]
+	end := bytes.IndexByte(line, '\n')
+	if end < 0 {
+		return 0, false // cut inside the line: a figure may be cut short
+	}
+	fields := bytes.Fields(line[:end])
+	if len(fields) != 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(fields[1]), 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(n), true
+}
