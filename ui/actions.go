@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -87,6 +89,10 @@ type running struct {
 	done     chan struct{} // closed when Runner.Run has returned (audit written)
 	last     actions.Progress
 	stopping bool // esc was pressed; waiting for the action to return
+	// background is true once the user hid the progress dialog (h): the
+	// dashboard is usable again, the bottom line shows the progress, and
+	// ! brings the dialog back.
+	background bool
 }
 
 // actionFlow is the root's sub-model for actions.
@@ -104,10 +110,13 @@ type actionFlow struct {
 	values   []string           // the values typed so far
 	run      *running
 	plan     *plan.Model
-	backups  *backups.Model
-	status   string
-	bad      bool
-	statusAt time.Time
+	// readyPlan is the plan of an EXPLAIN that finished in the background:
+	// it does not pop up over whatever the user is doing; ! opens it.
+	readyPlan *plan.Model
+	backups   *backups.Model
+	status    string
+	bad       bool
+	statusAt  time.Time
 }
 
 func newActionFlow(ctx context.Context, opts Options, st *theme.Styles, now func() time.Time) *actionFlow {
@@ -141,6 +150,12 @@ func (f *actionFlow) allowed(kind string, t actions.Target) bool {
 func (f *actionFlow) request(req view.ActionRequest) tea.Cmd {
 	if f.active() {
 		f.setStatus(true, "an action is still open — finish it or press esc")
+		return nil
+	}
+	if f.run != nil {
+		// One action at a time: two changes to the world in flight at once
+		// are harder to follow, and to undo, than one after the other.
+		f.setStatus(true, f.pending.Title+" on "+f.pending.Target.Display()+" is still running — ! shows it; start the next when it ends")
 		return nil
 	}
 	if f.opts.Runner == nil || f.opts.Registry == nil {
@@ -283,7 +298,11 @@ func (f *actionFlow) finish(msg resultMsg) tea.Cmd {
 	if f.run == nil || msg.id != f.run.id {
 		return nil
 	}
-	f.run, f.stage = nil, stageIdle
+	background := f.run.background
+	f.run = nil
+	if f.stage == stageRunning {
+		f.stage = stageIdle
+	}
 	a := msg.a
 	if msg.err != nil {
 		f.setStatus(true, "! "+msg.err.Error())
@@ -293,7 +312,7 @@ func (f *actionFlow) finish(msg resultMsg) tea.Cmd {
 	switch out := msg.res.Output.(type) {
 	case *pga.Plan:
 		if out != nil {
-			f.openPlan(a, out)
+			f.openPlan(a, out, background)
 		}
 	case pga.BackupResult:
 		f.setStatus(false, fmt.Sprintf("✓ backup of %s verified: %s (%s)", out.Database, filepath.Base(out.Path), format.Bytes(uint64(max(out.Size, 0)))))
@@ -318,11 +337,57 @@ type shellDoneMsg struct {
 	err    error
 }
 
-func (f *actionFlow) openPlan(a actions.Action, p *pga.Plan) {
+// openPlan shows the plan of a finished EXPLAIN, or, when it ran in the
+// background, keeps it for ! and says so on the status line.
+func (f *actionFlow) openPlan(a actions.Action, p *pga.Plan, background bool) {
 	base := "plan-" + a.Target.Source + "-" + f.now().Format("20060102-150405")
-	f.plan = plan.New(p, plan.Options{Title: a.Title + " on " + a.Target.String(), Redact: f.opts.Redact,
+	pm := plan.New(p, plan.Options{Title: a.Title + " on " + a.Target.String(), Redact: f.opts.Redact,
 		SaveDir: f.opts.PlanDir, SaveBase: base})
-	f.stage = stagePlan
+	if background || f.stage != stageIdle {
+		f.readyPlan = pm
+		f.setStatus(false, "✓ "+a.Title+" on "+a.Target.Display()+" is ready — ! opens the plan")
+		return
+	}
+	f.plan, f.stage = pm, stagePlan
+}
+
+// hasJob is true when ! has something to show: an action running in the
+// background, or the plan of one that finished there.
+func (f *actionFlow) hasJob() bool {
+	return (f.run != nil && f.run.background) || f.readyPlan != nil
+}
+
+// showJob brings back the progress dialog of the action running in the
+// background, or opens the plan it left.
+func (f *actionFlow) showJob() {
+	switch {
+	case f.active():
+	case f.run != nil && f.run.background:
+		f.run.background, f.stage = false, stageRunning
+	case f.readyPlan != nil:
+		f.plan, f.readyPlan, f.stage = f.readyPlan, nil, stagePlan
+	}
+}
+
+// backgroundLine is the bottom line's summary of the action running in
+// the background: "⟳ Backup (pg_dump) on main/app · 700 MiB · 1m23s"; ""
+// when none is.
+func (f *actionFlow) backgroundLine(now time.Time) string {
+	r := f.run
+	if r == nil || !r.background {
+		return ""
+	}
+	parts := []string{"⟳ " + f.pending.Title + " on " + f.pending.Target.Display()}
+	switch {
+	case r.stopping:
+		parts = append(parts, "cancelling")
+	case r.last.Total > 0:
+		parts = append(parts, strconv.Itoa(int(100*float64(r.last.Done)/float64(r.last.Total)))+"%")
+	case r.last.Done > 0:
+		parts = append(parts, progressAmount(r.last, r.last.Done))
+	}
+	parts = append(parts, format.Duration(max(now.Sub(r.started), r.last.Elapsed).Truncate(time.Second)))
+	return strings.Join(parts, " · ")
 }
 
 // openBackups shows the backup list and lists in a command (file I/O).

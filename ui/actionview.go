@@ -23,7 +23,7 @@ import (
 
 // flowKeys are the keys of the confirmation and progress dialogs.
 type flowKeys struct {
-	Yes, No, Submit, CancelTyped, Stop key.Binding
+	Yes, No, Submit, CancelTyped, Stop, Hide key.Binding
 }
 
 func newFlowKeys() flowKeys {
@@ -33,6 +33,7 @@ func newFlowKeys() flowKeys {
 		Submit:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
 		CancelTyped: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Stop:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the action")),
+		Hide:        key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hide, keep it running")),
 	}
 }
 
@@ -53,7 +54,10 @@ func (f *actionFlow) keyMap() help.KeyMap {
 	case stageValues, stageQuery:
 		return bindings{f.keys.Submit, f.keys.CancelTyped}
 	case stageRunning:
-		return bindings{f.keys.Stop}
+		if f.run != nil && f.run.stopping {
+			return bindings{}
+		}
+		return bindings{f.keys.Stop, f.keys.Hide}
 	case stagePlan:
 		return f.plan.KeyMap()
 	case stageBackups:
@@ -72,9 +76,13 @@ func (f *actionFlow) key(msg tea.KeyMsg) tea.Cmd {
 	case stageQuery:
 		return f.queryKey(msg)
 	case stageRunning:
-		if key.Matches(msg, f.keys.Stop) && !f.run.stopping {
+		switch {
+		case f.run.stopping:
+		case key.Matches(msg, f.keys.Stop):
 			f.run.stopping = true
 			f.run.cancel()
+		case key.Matches(msg, f.keys.Hide):
+			f.run.background, f.stage = true, stageIdle
 		}
 	case stagePlan:
 		closed, cmd := f.plan.Update(msg)
@@ -208,7 +216,8 @@ func (f *actionFlow) runningView(ctx view.Context) string {
 	if r.stopping {
 		lines = append(lines, st.Warn.Render("cancelling — waiting for the action to stop…"))
 	} else {
-		lines = append(lines, "Press "+st.Label.Render("esc")+" to cancel.")
+		lines = append(lines, "Press "+st.Label.Render("esc")+" to cancel, or "+st.Label.Render("h")+" to hide this and keep",
+			"watching while it runs ("+st.Label.Render("!")+" brings it back).")
 	}
 	return widgets.Dialog(st, "Running: "+a.Title, strings.Join(lines, "\n"), ctx.Width, ctx.Height)
 }

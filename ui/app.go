@@ -98,6 +98,9 @@ type model struct {
 	keys     globalKeys
 	help     help.Model
 	showHelp bool
+	// quitArmed is set by a q while an action runs in the background; the
+	// next q quits. Any other key disarms it.
+	quitArmed bool
 
 	width, height int
 	sources       []collectors.SourceID // in the order the hub first reported them
@@ -226,6 +229,9 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	if !key.Matches(msg, m.keys.Quit) {
+		m.quitArmed = false
+	}
 	if m.flow.active() {
 		return m.flow.key(msg)
 	}
@@ -234,7 +240,10 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, m.keys.Quit):
-		return tea.Quit
+		return m.quit()
+	case msg.String() == "!" && m.flow.hasJob():
+		m.showHelp = false
+		m.flow.showJob()
 	case key.Matches(msg, m.keys.Help):
 		m.showHelp = !m.showHelp
 	case m.showHelp && key.Matches(msg, m.keys.Esc):
@@ -256,6 +265,18 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return m.toFocused(msg)
 		}
 	}
+	return nil
+}
+
+// quit ends the program, but not at the first q while an action runs in
+// the background: quitting cancels it (a half-written backup is thrown
+// away), so the first q says so and only a second one quits.
+func (m *model) quit() tea.Cmd {
+	if m.flow.run == nil || m.quitArmed {
+		return tea.Quit
+	}
+	m.quitArmed = true
+	m.flow.setStatus(true, m.flow.pending.Title+" is still running — q again quits and cancels it; ! shows it")
 	return nil
 }
 

@@ -54,15 +54,19 @@ func (m *model) bottomLine() string {
 	if m.flow.active() {
 		keys = m.help.ShortHelpView(m.flow.keyMap().ShortHelp())
 	}
+	line := ""
+	if bg := m.flow.backgroundLine(m.clock); bg != "" {
+		line = " " + m.styles.Warn.Render(sanitize.Line(bg)) + "  "
+	}
 	status, bad := m.flow.statusLine(m.clock)
 	if status == "" {
-		return keys
+		return line + keys
 	}
 	style := m.styles.OK
 	if bad {
 		style = m.styles.Bad
 	}
-	return " " + style.Render(sanitize.Line(status)) + "  " + keys
+	return line + " " + style.Render(sanitize.Line(status)) + "  " + keys
 }
 
 func (m *model) viewContext() view.Context {
@@ -79,7 +83,9 @@ func (m *model) viewContext() view.Context {
 }
 
 func (m *model) helpKeys() combinedHelp {
-	return combinedHelp{global: m.keys, tab: m.tabs[m.active].KeyMap(), helpOpen: m.showHelp}
+	global := m.keys
+	global.Job.SetEnabled(m.flow.hasJob())
+	return combinedHelp{global: global, tab: m.tabs[m.active].KeyMap(), helpOpen: m.showHelp}
 }
 
 func (m *model) helpOverlay(ctx view.Context) string {

@@ -11,6 +11,9 @@ type globalKeys struct {
 	// ReadOnly switches this session's read-only on and off; disabled when
 	// there are no actions or read-only is global (it cannot be lifted).
 	ReadOnly key.Binding
+	// Job shows the action running in the background (or the plan it
+	// left); enabled only while there is one.
+	Job key.Binding
 }
 
 func newGlobalKeys(titles []string) globalKeys {
@@ -21,6 +24,7 @@ func newGlobalKeys(titles []string) globalKeys {
 		Prev:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
 		Esc:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close help")),
 		ReadOnly: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "read-only on/off")),
+		Job:      key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "running action"), key.WithDisabled()),
 	}
 	for i, t := range titles {
 		d := string(rune('1' + i))
@@ -42,7 +46,7 @@ type combinedHelp struct {
 }
 
 func (c combinedHelp) ShortHelp() []key.Binding {
-	out := append([]key.Binding{}, c.tab.ShortHelp()...)
+	out := append([]key.Binding{c.global.Job}, c.tab.ShortHelp()...)
 	return append(out, c.global.Help, c.global.Next, c.global.Quit)
 }
 
@@ -51,6 +55,6 @@ func (c combinedHelp) FullHelp() [][]key.Binding {
 	esc.SetEnabled(c.helpOpen)
 	global := []key.Binding{c.global.Help, esc, c.global.Next, c.global.Prev}
 	global = append(global, c.global.Jump...)
-	global = append(global, c.global.ReadOnly, c.global.Quit)
+	global = append(global, c.global.Job, c.global.ReadOnly, c.global.Quit)
 	return append([][]key.Binding{global}, c.tab.FullHelp()...)
 }
