@@ -47,8 +47,14 @@ func TestLockTreeChainAndTwoBlockers(t *testing.T) {
 	if nb.PID != pidB || len(nb.Blocking) != 1 || nb.Blocking[0].PID != pidC || nb.BlockedCount != 1 {
 		t.Fatalf("want A -> B -> C, got %+v", root)
 	}
-	if nb.Lock == nil || nb.Lock.LockType != "transactionid" || nb.Lock.Mode != "ShareLock" {
+	if nb.Lock == nil || nb.Lock.LockType != "transactionid" || nb.Lock.Mode != "ShareLock" || nb.Lock.TransactionID == "" {
 		t.Errorf("B's lock: want transactionid ShareLock, got %+v", nb.Lock)
+	}
+	// A row lock names no table; the waiter's tuple lock does.
+	for _, w := range []LockNode{nb, nb.Blocking[0]} {
+		if w.Lock == nil || w.Lock.Relation != "lt_rows" {
+			t.Errorf("pid %d waits on a row of lt_rows; its lock says %+v", w.PID, w.Lock)
+		}
 	}
 	if root.LongestWait <= 0 || !nb.Waiting.Valid {
 		t.Errorf("root should report how long it blocks: %+v", root)

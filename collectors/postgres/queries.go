@@ -135,13 +135,24 @@ SELECT NULL::int AS pid, NULL::int AS leader_pid, NULL::name AS database, NULL::
  (SELECT row_to_json(s) FROM (SELECT now() AS now, pg_postmaster_start_time() AS started_at,
     pg_is_in_recovery() AS is_standby) s) AS server,
  CASE WHEN (SELECT lock_wait FROM agg) THEN
-  (SELECT json_agg(l) FROM (SELECT l.pid, l.locktype AS lock_type, l.mode,
-     CASE WHEN l.relation IS NULL THEN NULL
-          WHEN l.database IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
-            THEN l.relation::regclass::text
-          ELSE l.relation::text END AS relation,
+  (SELECT json_agg(l) FROM (
+   -- One read of the lock table. A row-lock waiter waits on the holder's
+   -- transaction id, which names no table; while it waits it holds the
+   -- row's tuple lock, whose relation is the table.
+   WITH lk AS MATERIALIZED (SELECT pid, locktype, mode, granted, database, relation, transactionid FROM pg_locks)
+   SELECT l.pid, l.locktype AS lock_type, l.mode,
+     CASE WHEN r.relation IS NULL THEN NULL
+          WHEN r.database IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+            THEN r.relation::regclass::text
+          ELSE r.relation::text END AS relation,
      l.transactionid::text AS transaction_id
-   FROM pg_locks l WHERE NOT l.granted) l) END AS locks,
+   FROM lk l LEFT JOIN LATERAL (
+     SELECT l.relation, l.database WHERE l.relation IS NOT NULL
+     UNION ALL
+     (SELECT t.relation, t.database FROM lk t
+       WHERE l.locktype = 'transactionid' AND t.pid = l.pid AND t.locktype = 'tuple' AND t.granted LIMIT 1)
+     LIMIT 1) r ON true
+   WHERE NOT l.granted) l) END AS locks,
  (SELECT json_agg(d) FROM (SELECT d.datid::bigint AS oid, d.datname AS name, d.numbackends AS backends,
     d.xact_commit, d.xact_rollback, d.blks_read, d.blks_hit, d.tup_returned, d.tup_fetched,
     d.tup_inserted, d.tup_updated, d.tup_deleted, d.conflicts, d.temp_files, d.temp_bytes,

@@ -301,7 +301,9 @@ type LockWait struct {
 	// Mode is the requested mode, e.g. "AccessExclusiveLock".
 	Mode string
 	// Relation is the relation name when known (in the connected database),
-	// its OID as text in other databases, or empty.
+	// its OID as text in other databases, or empty. For a row-lock wait
+	// (LockType "transactionid") it is the table of the row, taken from
+	// the tuple lock the waiter holds meanwhile.
 	Relation string
 	// TransactionID is set for transactionid waits (row-level conflicts).
 	TransactionID string

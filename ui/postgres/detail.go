@@ -109,7 +109,11 @@ func (t *Tab) lockFacts(ctx view.Context, r *actRow) string {
 		parts = append(parts, st.Bad.Render("blocked by "+strings.Join(pids, ", ")))
 	}
 	if b.Lock != nil {
-		parts = append(parts, "waits for "+sanitize.Line(b.Lock.Mode)+" on "+lockTarget(b.Lock))
+		on := lockTarget(b.Lock)
+		if rowWait(b.Lock) && b.Lock.Relation != "" {
+			on = "a row of " + on
+		}
+		parts = append(parts, "waits for "+sanitize.Line(b.Lock.Mode)+" on "+on)
 	}
 	if r.blocks > 0 {
 		parts = append(parts, st.Bad.Render("blocks "+strconv.Itoa(r.blocks)+" session"+plural(r.blocks)))
@@ -127,8 +131,9 @@ func (t *Tab) lockFacts(ctx view.Context, r *actRow) string {
 	return " " + strings.Join(parts, "  ")
 }
 
-// lockTarget names what a lock is on: the relation, else the transaction,
-// else the lock type.
+// lockTarget names what a lock is on: the relation (for a row-lock wait,
+// the table of the row), else the holder's transaction id, else the lock
+// type.
 func lockTarget(l *pg.LockWait) string {
 	switch {
 	case l.Relation != "":
@@ -137,6 +142,22 @@ func lockTarget(l *pg.LockWait) string {
 		return "xid " + sanitize.Line(l.TransactionID)
 	}
 	return sanitize.Line(l.LockType)
+}
+
+// rowWait reports whether l is a wait for a row another transaction holds:
+// on its transaction id, or, behind another waiter, on the row's tuple lock.
+func rowWait(l *pg.LockWait) bool {
+	return l.LockType == "transactionid" || l.LockType == "tuple"
+}
+
+// lockMode is the mode without its "Lock" suffix, marked "(row)" for a
+// row-lock wait: "Share (row)", "AccessExclusive".
+func lockMode(l *pg.LockWait) string {
+	m := strings.TrimSuffix(sanitize.Line(l.Mode), "Lock")
+	if rowWait(l) {
+		m += " (row)"
+	}
+	return m
 }
 
 func stateOr(state, backendType string) string {

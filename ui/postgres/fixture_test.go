@@ -69,7 +69,7 @@ func waiter(pid int, waited time.Duration, lock *pg.LockWait, query string, bloc
 // primary is a realistic busy primary with n backends (at least the two
 // dozen hand-written ones).
 func primary(n int) *pg.Snapshot {
-	rowLock := &pg.LockWait{LockType: "transactionid", Mode: "ShareLock", TransactionID: "74211"}
+	rowLock := &pg.LockWait{LockType: "transactionid", Mode: "ShareLock", Relation: "accounts", TransactionID: "74211"}
 	relLock := &pg.LockWait{LockType: "relation", Mode: "AccessExclusiveLock", Relation: "accounts"}
 	ordLock := &pg.LockWait{LockType: "relation", Mode: "AccessShareLock", Relation: "orders"}
 	a := backend(pidA, "alice", "shop", "psql", pg.StateIdleInTransaction,

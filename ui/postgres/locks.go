@@ -2,11 +2,9 @@ package postgres
 
 import (
 	"strconv"
-	"strings"
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
-	"github.com/stacktop/stacktop/ui/sanitize"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
@@ -131,7 +129,7 @@ func (t *Tab) lockLine(ctx view.Context, cols []widgets.Column, widths []int, r 
 	}
 	if n.Lock != nil {
 		// "AccessExclusive" for AccessExclusiveLock: the suffix is on every mode.
-		cells[lkMode], cells[lkOn] = strings.TrimSuffix(sanitize.Line(n.Lock.Mode), "Lock"), lockTarget(n.Lock)
+		cells[lkMode], cells[lkOn] = lockMode(n.Lock), lockTarget(n.Lock)
 	}
 	if a := t.d.byPID[n.PID]; a != nil {
 		cells[lkUser], cells[lkState], cells[lkQuery] = a.user, a.state, a.query

@@ -218,7 +218,7 @@ func TestDetailPane(t *testing.T) {
 	}
 	press(tab, "enter")
 	frame := tab.View(ctx)
-	for _, want := range []string{"─ PID 102 · app@shop · billing", "blocked by 101", "waits for ShareLock on xid 74211",
+	for _, want := range []string{"─ PID 102 · app@shop · billing", "blocked by 101", "waits for ShareLock on a row of accounts",
 		"blocks 1 session", "UPDATE accounts SET balance = balance + 100 WHERE id = 42", "wait Lock:transactionid"} {
 		if !strings.Contains(frame, want) {
 			t.Errorf("detail pane lacks %q:\n%s", want, frame)
