@@ -71,8 +71,16 @@ func (fs cgroupFS) locate(id string, pid int, hostNet bool) (cgroupPaths, error)
 			unified = filepath.Join(fs.cgroupRoot, parts[2])
 			continue
 		}
+		// Co-mounted v1 controllers ("cpu,cpuacct") live under a directory
+		// of that name; systemd adds a symlink per controller, other
+		// inits may not, so the joined name is tried first.
+		joined := filepath.Join(fs.cgroupRoot, parts[1], parts[2])
+		_, err := os.Stat(joined)
 		for ctl := range strings.SplitSeq(parts[1], ",") {
-			dir := filepath.Join(fs.cgroupRoot, ctl, parts[2])
+			dir := joined
+			if err != nil {
+				dir = filepath.Join(fs.cgroupRoot, ctl, parts[2])
+			}
 			switch ctl {
 			case "cpuacct":
 				p.cpuacct = dir
@@ -150,8 +158,13 @@ func readV1(p cgroupPaths, c *counters, buf *fileBuf) error {
 }
 
 func readV2(dir string, c *counters, buf *fileBuf) error {
-	usec := buf.field(filepath.Join(dir, "cpu.stat"), "usage_usec")
-	var err error
+	// cpu.stat exists in every v2 cgroup, whether or not the cpu
+	// controller is enabled; unreadable means the cgroup is gone.
+	b, err := buf.read(filepath.Join(dir, "cpu.stat"))
+	if err != nil {
+		return err
+	}
+	usec := fieldOf(b, "usage_usec")
 	if c.memUsage, err = buf.uint(filepath.Join(dir, "memory.current")); err != nil {
 		return err
 	}
@@ -210,6 +223,12 @@ func (fb *fileBuf) field(path, key string) uint64 {
 	if err != nil {
 		return 0
 	}
+	return fieldOf(b, key)
+}
+
+// fieldOf returns the value of key in the "key value" lines of b; 0 when
+// absent.
+func fieldOf(b []byte, key string) uint64 {
 	for line := range bytes.Lines(b) {
 		k, v, ok := bytes.Cut(bytes.TrimSpace(line), []byte{' '})
 		if ok && string(k) == key {
