@@ -96,6 +96,16 @@ func TestToolEnvFromDSN(t *testing.T) {
 	if got := strings.Join(env, " "); got != "PGHOST=::1 PGPORT=6432 PGDATABASE=shop/x PGUSER=app PGAPPNAME=stacktop backup" {
 		t.Errorf("URL env: %s", got)
 	}
+	// Run-time parameters of the DSN reach the tools as PGOPTIONS, after
+	// the DSN's own options, spaces and backslashes escaped.
+	cfg, err = pq.NewConfig(`host=db options='-c geqo=off' search_path='app, "my schema"' work_mem=64MB lc_messages=C\\x`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ = toolEnv(nil, cfg)
+	if got, want := strings.Join(env, "\n"), `PGOPTIONS=-c geqo=off -c lc_messages=C\\x -c search_path=app,\ "my\ schema" -c work_mem=64MB`; !strings.Contains(got, want) {
+		t.Errorf("run-time parameters: want %s in\n%s", want, got)
+	}
 	cfg.SSLInline = true
 	if _, err := toolEnv(nil, cfg); err == nil {
 		t.Error("sslinline was accepted")

@@ -324,7 +324,7 @@ func TestBackupPassesConnectionInEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := pga.Options{BackupDir: t.TempDir(), PgDumpPath: dump,
-		DSNs: map[string]string{"local": f.c.URL("backup_reader", "pw:with@odd/chars", f.db, "sslmode=disable")}}
+		DSNs: map[string]string{"local": f.c.URL("backup_reader", "pw:with@odd/chars", f.db, "sslmode=disable&work_mem=8MB")}}
 	reg, _ := actions.NewRegistry(pga.Kinds(opts)...)
 	a, err := reg.New(pga.BackupID, f.target(f.db), nil)
 	if err != nil {
@@ -340,7 +340,8 @@ func TestBackupPassesConnectionInEnvironment(t *testing.T) {
 	}
 	env, _ := os.ReadFile(filepath.Join(rec, "env"))
 	for _, want := range []string{"PGPASSWORD=pw:with@odd/chars", "PGHOST=127.0.0.1", "PGPORT=" + itoa(f.c.Port),
-		"PGUSER=backup_reader", "PGDATABASE=" + f.db, "PGSSLMODE=disable", "PGAPPNAME=stacktop backup"} {
+		"PGUSER=backup_reader", "PGDATABASE=" + f.db, "PGSSLMODE=disable", "PGAPPNAME=stacktop backup",
+		"PGOPTIONS=-c work_mem=8MB"} { // a run-time parameter of the DSN, which the real pg_dump then accepted
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf("pg_dump's environment lacks %s:\n%s", want, env)
 		}

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,7 +64,7 @@ func toolEnv(base []string, cfg pq.Config) ([]string, error) {
 	set("PGSSLCERT", cfg.SSLCert)
 	set("PGSSLKEY", cfg.SSLKey)
 	set("PGSSLROOTCERT", cfg.SSLRootCert)
-	set("PGOPTIONS", cfg.Options)
+	set("PGOPTIONS", toolOptions(cfg))
 	set("PGKRBSRVNAME", cfg.KrbSrvname)
 	set("PGTARGETSESSIONATTRS", string(cfg.TargetSessionAttrs))
 	if cfg.ConnectTimeout > 0 {
@@ -70,6 +72,20 @@ func toolEnv(base []string, cfg pq.Config) ([]string, error) {
 	}
 	set("PGAPPNAME", backupAppName)
 	return env, nil
+}
+
+// toolOptions is PGOPTIONS for the tools: the DSN's options, then each
+// run-time parameter lib/pq would send at startup (search_path=app in the
+// DSN, say) as "-c name=value", which is how libpq's tools take them.
+// Spaces and backslashes in a value are escaped with a backslash, as
+// PGOPTIONS requires.
+func toolOptions(cfg pq.Config) string {
+	escape := strings.NewReplacer(`\`, `\\`, " ", `\ `)
+	opts := cfg.Options
+	for _, k := range slices.Sorted(maps.Keys(cfg.Runtime)) {
+		opts = strings.TrimSpace(opts + " -c " + escape.Replace(k) + "=" + escape.Replace(cfg.Runtime[k]))
+	}
+	return opts
 }
 
 func portString(p uint16) string {
