@@ -54,6 +54,10 @@ type logPane struct {
 	// restart) is asked for again at most every reopenAfterError.
 	openedAt time.Time
 	resumes  int // how many times the stream was opened again
+	// opened is set once a stream was opened: only then is a failure to
+	// open retried. A first open that fails (a logging driver that cannot
+	// be read) would fail the same way every time.
+	opened bool
 
 	query  textinput.Model
 	search ds.Search
@@ -135,7 +139,7 @@ func (t *Tab) resumeLogs(c ds.Container, taken time.Time) tea.Cmd {
 		return nil
 	}
 	newRun := l.ended && c.StartedAt.After(l.runStart)
-	broken := (l.ended && l.endErr != nil) || l.err != nil
+	broken := (l.ended && l.endErr != nil) || (l.err != nil && l.opened)
 	if !newRun && !(broken && taken.Sub(l.openedAt) >= reopenAfterError) {
 		return nil
 	}
@@ -164,6 +168,7 @@ func (t *Tab) gotLogStream(msg logOpenedMsg) tea.Cmd {
 	if l.stream == nil {
 		return nil
 	}
+	l.opened = true
 	l.tty = l.stream.TTY()
 	l.pull()
 	return waitLogs(l.gen, l.stream)

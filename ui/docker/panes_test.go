@@ -315,3 +315,19 @@ func TestLogsReopenBrokenStream(t *testing.T) {
 		t.Errorf("after the engine came back: %d streams, pane:\n%s", len(eng.streams), f)
 	}
 }
+
+// A stream that could not be opened in the first place (a logging driver
+// that cannot be read) is not asked for again and again: the pane shows
+// why until it is closed and opened by hand.
+func TestLogsFirstOpenFailureIsNotRetried(t *testing.T) {
+	tab, ctx, eng := newTab(t, 160, 40, 0, Options{})
+	eng.logsErr = errors.New(`docker "local": logs 73686f702d61: configured logging driver does not support reading`)
+	selectName(t, tab, "shop-api-1")
+	press(tab, "l")
+	s := fleetSnapshot(0)
+	s.Taken = fixture.Now().Add(time.Minute)
+	run(tab, tab.updateCmd(ok("local", s)))
+	if f := tab.View(ctx); tab.logs.resumes != 0 || !strings.Contains(f, "does not support reading") {
+		t.Errorf("a first open that failed was retried (%d times), or its cause is not shown:\n%s", tab.logs.resumes, f)
+	}
+}
