@@ -184,6 +184,17 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.clock = m.now()
 		return m, tick()
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			// bubbletea reports every printable rune waiting on the
+			// terminal as one message, so keys typed faster than the
+			// program reads them - or batched by a laggy SSH link - came as
+			// "jjq" and matched no binding. They are handled one by one.
+			cmds := make([]tea.Cmd, 0, len(msg.Runes))
+			for _, r := range msg.Runes {
+				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+			}
+			return m, tea.Batch(cmds...)
+		}
 		return m, m.handleKey(msg)
 	default:
 		// Action requests and the action flow's own messages stop here;

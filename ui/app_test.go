@@ -61,6 +61,47 @@ func TestQuitKeys(t *testing.T) {
 	}
 }
 
+// Keys typed faster than the program reads them (or batched by a laggy
+// SSH link) reach bubbletea in one read, which reports them as one
+// message of several runes; each must still act as the key it is.
+func TestKeysReadTogetherActOneByOne(t *testing.T) {
+	m := newFedModel(t, 100, 30, 50, false)
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("3j2")})
+	if got := activeTab(t, m); got != "2 Host" {
+		t.Errorf(`after "3j2" in one read the active tab is %q, want 2 Host`, got)
+	}
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1q")})
+	if activeTab(t, m) != "1 Overview" || !quitsIn(cmd) {
+		t.Error(`"1q" in one read did not switch to the Overview and quit`)
+	}
+	// A filter typed in one read goes into the filter whole; a bracketed
+	// paste stays one message.
+	keys(m, "2/")
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("proc-1")})
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("7x"), Paste: true})
+	if v := m.View(); !strings.Contains(v, "proc-17x") {
+		t.Errorf("the filter did not take the runes read together:\n%s", v)
+	}
+}
+
+// quitsIn reports whether cmd, or a command batched in it, quits.
+func quitsIn(cmd tea.Cmd) bool {
+	if cmd == nil {
+		return false
+	}
+	switch msg := cmd().(type) {
+	case tea.QuitMsg:
+		return true
+	case tea.BatchMsg:
+		for _, c := range msg {
+			if quitsIn(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func TestHelpToggles(t *testing.T) {
 	m := newFedModel(t, 100, 30, 10, false)
 	keys(m, "2?")
