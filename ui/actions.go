@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -378,16 +377,37 @@ func (f *actionFlow) backgroundLine(now time.Time) string {
 		return ""
 	}
 	parts := []string{"⟳ " + f.pending.Title + " on " + f.pending.Target.Display()}
+	pct, known := r.percent()
 	switch {
 	case r.stopping:
 		parts = append(parts, "cancelling")
-	case r.last.Total > 0:
-		parts = append(parts, strconv.Itoa(int(100*float64(r.last.Done)/float64(r.last.Total)))+"%")
+	case known:
+		parts = append(parts, format.Percent(pct))
 	case r.last.Done > 0:
 		parts = append(parts, progressAmount(r.last, r.last.Done))
 	}
-	parts = append(parts, format.Duration(max(now.Sub(r.started), r.last.Elapsed).Truncate(time.Second)))
+	parts = append(parts, format.Duration(r.elapsed(now)))
 	return strings.Join(parts, " · ")
+}
+
+// percent is how far the action is, when it reports a total.
+func (r *running) percent() (float64, bool) {
+	if r.last.Total <= 0 {
+		return 0, false
+	}
+	return 100 * float64(r.last.Done) / float64(r.last.Total), true
+}
+
+// elapsed is how long the action has run at now, in whole seconds: the
+// action's own figure when it is ahead of the screen's clock.
+func (r *running) elapsed(now time.Time) time.Duration {
+	return max(now.Sub(r.started), r.last.Elapsed).Truncate(time.Second)
+}
+
+// closePrompt ends the dialog that was taking typed input.
+func (f *actionFlow) closePrompt() {
+	f.stage = stageIdle
+	f.typed.Blur()
 }
 
 // openBackups shows the backup list and lists in a command (file I/O).

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -129,8 +128,7 @@ func (f *actionFlow) confirmKey(msg tea.KeyMsg) tea.Cmd {
 
 // decline closes the dialog; nothing was attempted, so nothing is audited.
 func (f *actionFlow) decline() {
-	f.stage = stageIdle
-	f.typed.Blur()
+	f.closePrompt()
 	f.setStatus(false, f.pending.Title+" on "+f.pending.Target.Display()+": not confirmed — nothing was done")
 }
 
@@ -205,14 +203,12 @@ func (f *actionFlow) runningView(ctx view.Context) string {
 		msg = "starting…"
 	}
 	lines = append(lines, "", widgets.Truncate(sanitize.Line(msg), dialogWidth(ctx)))
-	if r.last.Total > 0 {
-		pct := 100 * float64(r.last.Done) / float64(r.last.Total)
+	if pct, ok := r.percent(); ok {
 		lines = append(lines, widgets.Bar(st, st.BarFull, 30, pct)+" "+progressAmount(r.last, r.last.Done)+" of "+progressAmount(r.last, r.last.Total))
 	} else if r.last.Done > 0 {
 		lines = append(lines, progressAmount(r.last, r.last.Done)+" done")
 	}
-	elapsed := max(ctx.Now.Sub(r.started), r.last.Elapsed)
-	lines = append(lines, st.Muted.Render("elapsed "+format.Duration(elapsed.Truncate(time.Second))), "")
+	lines = append(lines, st.Muted.Render("elapsed "+format.Duration(r.elapsed(ctx.Now))), "")
 	if r.stopping {
 		lines = append(lines, st.Warn.Render("cancelling — waiting for the action to stop…"))
 	} else {
@@ -227,8 +223,7 @@ func (f *actionFlow) runningView(ctx view.Context) string {
 func (f *actionFlow) valueKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, f.keys.CancelTyped):
-		f.stage = stageIdle
-		f.typed.Blur()
+		f.closePrompt()
 		f.setStatus(false, "EXPLAIN not run: no values given")
 		return nil
 	case key.Matches(msg, f.keys.Submit):
@@ -240,8 +235,7 @@ func (f *actionFlow) valueKey(msg tea.KeyMsg) tea.Cmd {
 		req := f.asking
 		args, _ := json.Marshal(f.values) // []string always marshals
 		req.Params, req.AskValues = withParam(req.Params, "args", string(args)), 0
-		f.stage = stageIdle
-		f.typed.Blur()
+		f.closePrompt()
 		return f.request(req)
 	}
 	var cmd tea.Cmd
@@ -288,8 +282,7 @@ func withParam(p actions.Params, k, v string) actions.Params {
 func (f *actionFlow) queryKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, f.keys.CancelTyped):
-		f.stage = stageIdle
-		f.typed.Blur()
+		f.closePrompt()
 		return nil
 	case key.Matches(msg, f.keys.Submit):
 		q := strings.TrimSpace(f.typed.Value())
@@ -301,8 +294,7 @@ func (f *actionFlow) queryKey(msg tea.KeyMsg) tea.Cmd {
 		if n := sqltext.MaxParam(q); n > 0 && !req.GenericPlans {
 			req.AskValues = n
 		}
-		f.stage = stageIdle
-		f.typed.Blur()
+		f.closePrompt()
 		return f.request(req)
 	}
 	var cmd tea.Cmd

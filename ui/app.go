@@ -252,7 +252,7 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.keys.Quit):
 		return m.quit()
-	case msg.String() == "!" && m.flow.hasJob():
+	case key.Matches(msg, m.keys.Job) && m.flow.hasJob():
 		m.showHelp = false
 		m.flow.showJob()
 	case key.Matches(msg, m.keys.Help):

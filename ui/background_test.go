@@ -185,3 +185,27 @@ func TestBackgroundGolden(t *testing.T) {
 	checkFrame(t, frame, 100, 30)
 	golden.RequireEqual(t, []byte(frame))
 }
+
+// TestBackgroundLine: the bottom line's summary shows a share when the
+// action reports a total, the amount otherwise, and says when it stops.
+func TestBackgroundLine(t *testing.T) {
+	f := &actionFlow{pending: actions.Action{Title: "VACUUM (ANALYZE)", Target: backupTarget}}
+	now := fixture.Now()
+	f.run = &running{started: now.Add(-90 * time.Second), background: true,
+		last: actions.Progress{Done: 450, Total: 1000}}
+	if got := f.backgroundLine(now); got != "⟳ VACUUM (ANALYZE) on app · 45.0% · 1m30s" {
+		t.Errorf("with a total: %q", got)
+	}
+	f.run.last = actions.Progress{Done: 700 << 20, Unit: actions.ProgressBytes, Elapsed: 2 * time.Minute}
+	if got := f.backgroundLine(now); got != "⟳ VACUUM (ANALYZE) on app · 700 MiB · 2m00s" {
+		t.Errorf("without a total, the action's own elapsed ahead: %q", got)
+	}
+	f.run.stopping = true
+	if got := f.backgroundLine(now); got != "⟳ VACUUM (ANALYZE) on app · cancelling · 2m00s" {
+		t.Errorf("stopping: %q", got)
+	}
+	f.run.background = false
+	if got := f.backgroundLine(now); got != "" {
+		t.Errorf("in the foreground: %q", got)
+	}
+}

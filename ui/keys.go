@@ -12,7 +12,7 @@ type globalKeys struct {
 	// there are no actions or read-only is global (it cannot be lifted).
 	ReadOnly key.Binding
 	// Job shows the action running in the background (or the plan it
-	// left); enabled only while there is one.
+	// left); it acts, and help offers it, only while there is one.
 	Job key.Binding
 }
 
@@ -24,7 +24,7 @@ func newGlobalKeys(titles []string) globalKeys {
 		Prev:     key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous tab")),
 		Esc:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close help")),
 		ReadOnly: key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "read-only on/off")),
-		Job:      key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "running action"), key.WithDisabled()),
+		Job:      key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "running action")),
 	}
 	for i, t := range titles {
 		d := string(rune('1' + i))
