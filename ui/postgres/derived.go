@@ -124,3 +124,14 @@ func (t *Tab) selectedBackend() *pg.Backend {
 	}
 	return nil
 }
+
+// sortedRefs returns pointers to the elements of rows in the order compare
+// gives, leaving rows (part of an immutable snapshot) as it is.
+func sortedRefs[T any](rows []T, compare func(a, b *T) int) []*T {
+	out := make([]*T, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	slices.SortFunc(out, compare)
+	return out
+}

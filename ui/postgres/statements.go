@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"cmp"
-	"slices"
 	"strconv"
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
@@ -36,11 +35,7 @@ func (k StatementSort) column() string {
 
 // orderStatements returns pointers to rows sorted by k, ties by queryid.
 func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
-	out := make([]*pg.Statement, len(rows))
-	for i := range rows {
-		out[i] = &rows[i]
-	}
-	slices.SortFunc(out, func(a, b *pg.Statement) int {
+	return sortedRefs(rows, func(a, b *pg.Statement) int {
 		var c int
 		switch k {
 		case ByTotalTime:
@@ -56,7 +51,6 @@ func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
 		}
 		return cmp.Or(c, cmp.Compare(a.QueryID, b.QueryID), cmp.Compare(a.User, b.User), cmp.Compare(a.Database, b.Database))
 	})
-	return out
 }
 
 func statementColumns(sortCol string) []widgets.Column {

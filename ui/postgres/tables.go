@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"cmp"
-	"slices"
 	"strconv"
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
@@ -30,11 +29,7 @@ func (k TableSort) column() string { return [...]string{"TOTAL", "SEQ SCANS", "D
 
 // orderTables returns pointers to tables sorted by k, ties by name.
 func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
-	out := make([]*pg.Table, len(tables))
-	for i := range tables {
-		out[i] = &tables[i]
-	}
-	slices.SortFunc(out, func(a, b *pg.Table) int {
+	return sortedRefs(tables, func(a, b *pg.Table) int {
 		var c int
 		switch k {
 		case BySize:
@@ -46,7 +41,6 @@ func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
 		}
 		return cmp.Or(c, cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
 	})
-	return out
 }
 
 func tableColumns(sortCol string) []widgets.Column {
