@@ -196,6 +196,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(cmds...)
 		}
 		return m, m.handleKey(msg)
+	case view.JumpMsg:
+		return m, m.open(msg)
 	default:
 		// Action requests and the action flow's own messages stop here;
 		// everything else (a tab's command results) reaches every tab.
@@ -302,6 +304,19 @@ func (m *model) toggleSessionReadOnly() tea.Cmd {
 	}
 	m.flow.setStatus(false, "read-only "+state)
 	return m.broadcast(view.ReadOnlyMsg{On: m.sessionRO})
+}
+
+// open focuses the tab that shows what the Overview's selected item names
+// and hands it the jump, so it selects the thing (and opens its pane).
+func (m *model) open(msg view.JumpMsg) tea.Cmd {
+	for i, t := range m.tabs {
+		if o, ok := t.(view.Opener); ok && o.Opens(msg.Jump) {
+			m.active = i
+			return m.toFocused(msg)
+		}
+	}
+	m.flow.setStatus(true, "no tab shows "+msg.Source.String())
+	return nil
 }
 
 func (m *model) toFocused(msg tea.Msg) tea.Cmd {

@@ -25,19 +25,25 @@ func (t *Tab) SummaryTitle() string { return "Docker" }
 
 // hosted is a container with the host it runs on.
 type hosted struct {
-	host string
+	host collectors.SourceID
 	c    *ds.Container
 }
 
-// Summary implements view.Summarizer: hosts without data (why), then the
-// containers needing attention (unhealthy, OOM-killed, restarting, exited
-// with an error — worst first), then the busiest by CPU and by memory,
-// then one count line per host.
+// Summary implements view.Summarizer: the text of SummaryLines.
 func (t *Tab) Summary(ctx view.Context, width, height int) string {
+	return view.JoinLines(t.SummaryLines(ctx, width, height))
+}
+
+// SummaryLines implements view.Launcher: hosts without data (why), then
+// the containers needing attention (unhealthy, OOM-killed, restarting,
+// exited with an error — worst first), then the busiest by CPU and by
+// memory, then one count line per host. A container's line opens it in the
+// list with its logs; a host's line opens the host.
+func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLine {
 	st := ctx.Styles
-	var lines []string
+	var lines []view.SummaryLine
 	if len(t.hosts) == 0 {
-		lines = wrapStyled(st.Muted, "not configured — add a [[docker]] section to the config", width)
+		lines = view.Lines(wrapStyled(st.Muted, "not configured — add a [[docker]] section to the config", width), nil)
 	}
 	var down []*hostState
 	for _, h := range t.hosts {
@@ -48,14 +54,14 @@ func (t *Tab) Summary(ctx view.Context, width, height int) string {
 	bad := t.picks.bad
 	// A host's cause and hint wrap over lines when there is room for them
 	// and the containers needing attention; otherwise one line each.
-	var hostLines []string
+	var hostLines []view.SummaryLine
 	for _, h := range down {
-		hostLines = append(hostLines, t.hostState(ctx, h, width)...)
+		hostLines = append(hostLines, view.Lines(t.hostState(ctx, h, width), hostJump(h))...)
 	}
 	if len(hostLines)+len(bad) > height {
 		hostLines = hostLines[:0]
 		for _, h := range down {
-			hostLines = append(hostLines, widgets.Truncate(t.hostState(ctx, h, 1<<20)[0], width))
+			hostLines = append(hostLines, view.SummaryLine{Text: widgets.Truncate(t.hostState(ctx, h, 1<<20)[0], width), Jump: hostJump(h)})
 		}
 	}
 	lines = append(lines, hostLines...)
@@ -70,14 +76,17 @@ func (t *Tab) Summary(ctx view.Context, width, height int) string {
 	}
 	for _, h := range t.hosts {
 		if h.snap != nil {
-			lines = append(lines, st.Muted.Render(widgets.Truncate(t.countLine(ctx, h), width)))
+			lines = append(lines, view.SummaryLine{Text: st.Muted.Render(widgets.Truncate(t.countLine(ctx, h), width)), Jump: hostJump(h)})
 		}
 	}
 	if len(lines) > height {
 		lines = lines[:max(height, 0)]
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
+
+// hostJump opens a Docker host as a whole.
+func hostJump(h *hostState) *view.Jump { return &view.Jump{Source: h.id, What: view.JumpSource} }
 
 // overviewPicks are the containers the Overview lists: those needing
 // attention, worst first, then the busiest by CPU and by memory not listed
@@ -97,9 +106,9 @@ func pickOverview(hosts []*hostState) overviewPicks {
 		}
 		for i := range h.snap.Containers {
 			c := &h.snap.Containers[i]
-			all = append(all, hosted{h.id.Name, c})
+			all = append(all, hosted{h.id, c})
 			if c.Problem() != ds.ProblemNone {
-				p.bad = append(p.bad, hosted{h.id.Name, c})
+				p.bad = append(p.bad, hosted{h.id, c})
 			}
 		}
 	}
@@ -131,14 +140,17 @@ func top(all []hosted, shown map[*ds.Container]bool, figure func(*ds.Container) 
 }
 
 // summaryRow is "! name  what" with the host's name in front when there
-// are several hosts.
-func (t *Tab) summaryRow(ctx view.Context, x hosted, mark, what string, width int) string {
+// are several hosts; it opens the container.
+func (t *Tab) summaryRow(ctx view.Context, x hosted, mark, what string, width int) view.SummaryLine {
 	name := sanitize.Line(x.c.Name)
 	if len(t.hosts) > 1 {
-		name = sanitize.Line(x.host) + "/" + name
+		name = sanitize.Line(x.host.Name) + "/" + name
 	}
 	nameW := min(max(width/2, 8), 28) // the name matters more than the figure
-	return widgets.Truncate(mark+widgets.Cell(name, nameW, false)+" "+what, width)
+	return view.SummaryLine{
+		Text: widgets.Truncate(mark+widgets.Cell(name, nameW, false)+" "+what, width),
+		Jump: &view.Jump{Source: x.host, What: view.JumpContainer, Container: x.c.ID},
+	}
 }
 
 // problemText says what is wrong: "unhealthy (3 failed checks)",

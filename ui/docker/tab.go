@@ -198,6 +198,8 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		t.scrollIntoView()
 	case tea.KeyMsg:
 		cmd = t.handleKey(msg)
+	case view.JumpMsg:
+		cmd = t.open(msg.Jump)
 	case detailMsg:
 		t.gotDetail(msg)
 	case logOpenedMsg:

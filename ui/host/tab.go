@@ -91,6 +91,8 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		t.scrollIntoView()
 	case tea.KeyMsg:
 		cmd = t.handleKey(msg)
+	case view.JumpMsg:
+		t.open(msg.Jump)
 	}
 	t.enableKeys()
 	return t, cmd

@@ -34,12 +34,17 @@ type Tab struct {
 	cpu, mem, swap, load, fs, disk, net *widgets.History
 
 	top []*hs.Process
+
+	launch launch
+	keys   KeyMap
 }
 
 // New returns an empty Overview.
 func New() *Tab {
 	h := func() *widgets.History { return widgets.NewHistory(historyLen) }
-	return &Tab{cpu: h(), mem: h(), swap: h(), load: h(), fs: h(), disk: h(), net: h()}
+	t := &Tab{cpu: h(), mem: h(), swap: h(), load: h(), fs: h(), disk: h(), net: h(), keys: newKeyMap()}
+	t.enableKeys()
+	return t
 }
 
 // Title implements view.Tab.
@@ -51,12 +56,19 @@ func (t *Tab) Kinds() []collectors.Kind { return []collectors.Kind{collectors.Ki
 // InputActive implements view.Tab.
 func (t *Tab) InputActive() bool { return false }
 
-// KeyMap implements view.Tab: the Overview has no keys of its own.
-func (t *Tab) KeyMap() help.KeyMap { return view.NoKeys{} }
+// KeyMap implements view.Tab.
+func (t *Tab) KeyMap() help.KeyMap {
+	t.enableKeys()
+	return t.keys
+}
 
-// Update implements view.Tab: a new host snapshot adds one sample to every
-// history (an update repeating the last good snapshot adds none).
+// Update implements view.Tab: keys move the selection among the flagged
+// items; a new host snapshot adds one sample to every history (an update
+// repeating the last good snapshot adds none).
 func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
+	if k, ok := msg.(tea.KeyMsg); ok {
+		return t, t.handleKey(k)
+	}
 	u, ok := msg.(collectors.Update)
 	if !ok || u.Source.Kind != collectors.KindHost {
 		return t, nil

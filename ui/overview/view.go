@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktop/stacktop/ui/format"
 	uihost "github.com/stacktop/stacktop/ui/host"
@@ -19,13 +20,15 @@ const (
 	valueW = 36
 )
 
-// View implements view.Tab.
+// View implements view.Tab. It records the items the frame shows, in the
+// order j steps through them (see launch.items).
 func (t *Tab) View(ctx view.Context) string {
+	t.launch.items = t.launch.items[:0]
 	lines := t.metrics(ctx)
 	lines = append(lines, "")
 	lines = append(lines, t.topProcesses(ctx)...)
 	if rest := ctx.Height - len(lines) - 1; rest >= 4 && len(ctx.Summaries) > 0 {
-		lines = append(lines, "", boxes(ctx, min(rest, 14)))
+		lines = append(lines, "", t.boxes(ctx, min(rest, 14)))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -94,13 +97,15 @@ func (t *Tab) topProcesses(ctx view.Context) []string {
 	widths := widgets.Layout(cols, ctx.Width)
 	out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))
 	for _, p := range t.top {
-		out = append(out, uihost.ProcessRow(ctx, cols, widths, p, t.snap.Memory.Total, false))
+		j := view.Jump{Source: t.upd.Source, What: view.JumpProcess, PID: int(p.PID)}
+		t.launch.items = append(t.launch.items, j)
+		out = append(out, uihost.ProcessRow(ctx, cols, widths, p, t.snap.Memory.Total, t.launch.isSelected(&j)))
 	}
 	return out
 }
 
 // boxes draws one bordered box per Summarizer side by side, h lines tall.
-func boxes(ctx view.Context, h int) string {
+func (t *Tab) boxes(ctx view.Context, h int) string {
 	n := len(ctx.Summaries)
 	w := ctx.Width / n
 	parts := make([]string, n)
@@ -110,8 +115,35 @@ func boxes(ctx view.Context, h int) string {
 			bw = ctx.Width - w*(n-1)
 		}
 		inner := bw - 4 // border and padding
-		body := ctx.Styles.Title.Render(s.SummaryTitle()) + "\n" + s.Summary(ctx, inner, h-3)
+		body := ctx.Styles.Title.Render(s.SummaryTitle()) + "\n" + t.boxBody(ctx, s, inner, h-3)
 		parts[i] = ctx.Styles.Box.Width(inner + 2).Render(widgets.Fit(body, inner, h-2))
 	}
 	return lipgloss.JoinHorizontal(lipgloss.Top, parts...)
+}
+
+// boxBody is a box's lines. The lines of a view.Launcher that name
+// something become items; the selected one is marked with ▶ (visible
+// without colour) and drawn reversed. A line wrapped over several rows
+// is one item: only its first row counts.
+func (t *Tab) boxBody(ctx view.Context, s view.Summarizer, width, height int) string {
+	l, ok := s.(view.Launcher)
+	if !ok {
+		return s.Summary(ctx, width, height)
+	}
+	lines := l.SummaryLines(ctx, width, height)
+	out := make([]string, len(lines))
+	var prev *view.Jump
+	for i, line := range lines {
+		out[i] = line.Text
+		if line.Jump == nil || (prev != nil && *prev == *line.Jump) {
+			prev = line.Jump
+			continue
+		}
+		prev = line.Jump
+		t.launch.items = append(t.launch.items, *line.Jump)
+		if t.launch.isSelected(line.Jump) {
+			out[i] = ctx.Styles.Selected.Render("▶" + ansi.Strip(widgets.Truncate(line.Text, width-1)))
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stacktop/stacktop/collectors"
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
 	"github.com/stacktop/stacktop/ui/sanitize"
@@ -16,16 +17,22 @@ import (
 // SummaryTitle implements view.Summarizer.
 func (t *Tab) SummaryTitle() string { return "Postgres" }
 
-// Summary implements view.Summarizer: per target its health and connection
-// use, then its worst offenders — the longest running query, root blockers,
-// sessions idle in a transaction, replication lag — or why there is no data.
-// Every target gets at least its first line.
+// Summary implements view.Summarizer: the text of SummaryLines.
 func (t *Tab) Summary(ctx view.Context, width, height int) string {
+	return view.JoinLines(t.SummaryLines(ctx, width, height))
+}
+
+// SummaryLines implements view.Launcher: per target its health and
+// connection use, then its worst offenders — the longest running query,
+// root blockers, sessions idle in a transaction, replication lag — or why
+// there is no data. Every target gets at least its first line. A target's
+// line opens the target, an offender's the session it names.
+func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLine {
 	st := ctx.Styles
 	if len(t.order) == 0 {
-		return strings.Join(wrap(st.Muted.Render("not configured — add a [[postgres]] section to the config"), width, height), "\n")
+		return view.Lines(wrap(st.Muted.Render("not configured — add a [[postgres]] section to the config"), width, height), nil)
 	}
-	var out []string
+	var out []view.SummaryLine
 	for i, name := range t.order {
 		lines := t.targetSummary(ctx, t.targets[name], width)
 		// Keep one line for each target still to come.
@@ -35,38 +42,44 @@ func (t *Tab) Summary(ctx view.Context, width, height int) string {
 			break
 		}
 	}
-	return strings.Join(out, "\n")
+	return out
 }
 
 // targetSummary is one target's summary lines, each cut to width.
-func (t *Tab) targetSummary(ctx view.Context, tg *target, width int) []string {
+func (t *Tab) targetSummary(ctx view.Context, tg *target, width int) []view.SummaryLine {
 	st := ctx.Styles
 	style, word := health(ctx, tg)
 	first := sanitize.Line(tg.name) + " " + style.Render(word)
+	self := &view.Jump{Source: tg.upd.Source, What: view.JumpSource}
 	if tg.snap == nil {
 		if tg.upd.Err != nil && tg.state() == stateDown {
 			first += ": " + st.Bad.Render(sanitize.Line(tg.upd.Err.Error()))
-			return wrap(first, width, 3)
+			return view.Lines(wrap(first, width, 3), self)
 		}
-		return []string{widgets.Truncate(first, width)}
+		return view.Lines([]string{widgets.Truncate(first, width)}, self)
 	}
 	s := tg.snap
 	first += " · " + t.connections(ctx, s.Server) + " · " + rateNum(s.Total.TPS) + " tps"
-	lines := []string{widgets.Truncate(first, width)}
-	for _, l := range t.offenders(ctx, s) {
-		lines = append(lines, widgets.Truncate("  "+l, width))
+	lines := view.Lines([]string{widgets.Truncate(first, width)}, self)
+	for _, l := range t.offenders(ctx, tg.upd.Source, s) {
+		l.Text = widgets.Truncate("  "+l.Text, width)
+		lines = append(lines, l)
 	}
 	return lines
 }
 
-// offenders are a snapshot's worst sessions and lags, worst kind first.
-func (t *Tab) offenders(ctx view.Context, s *pg.Snapshot) []string {
+// offenders are a snapshot's worst sessions and lags, worst kind first;
+// a line naming a session opens it.
+func (t *Tab) offenders(ctx view.Context, src collectors.SourceID, s *pg.Snapshot) []view.SummaryLine {
 	st := ctx.Styles
 	th := t.opts.Thresholds
-	var out []string
+	var out []view.SummaryLine
+	session := func(what view.JumpKind, pid int) *view.Jump {
+		return &view.Jump{Source: src, What: what, PID: pid}
+	}
 	for _, root := range s.LockTree {
-		out = append(out, st.Bad.Render("! pid "+strconv.Itoa(root.PID)+" blocks "+strconv.Itoa(root.BlockedCount)+
-			" for "+format.Duration(root.LongestWait)))
+		out = append(out, view.SummaryLine{Text: st.Bad.Render("! pid " + strconv.Itoa(root.PID) + " blocks " + strconv.Itoa(root.BlockedCount) +
+			" for " + format.Duration(root.LongestWait)), Jump: session(view.JumpBlocker, root.PID)})
 	}
 	if b := longestQuery(s); b != nil {
 		text := "longest query " + format.Duration(b.QueryAge.D) + " pid " + strconv.Itoa(b.PID) + " " +
@@ -77,22 +90,26 @@ func (t *Tab) offenders(ctx view.Context, s *pg.Snapshot) []string {
 		case b.QueryAge.D >= th.LongQueryWarn:
 			text = st.Warn.Render("~ " + text)
 		}
-		out = append(out, text)
+		out = append(out, view.SummaryLine{Text: text, Jump: session(view.JumpBackend, b.PID)})
 	}
 	idle := 0
 	var longest pg.Age
+	longestPID := 0
 	for _, b := range s.Activity {
 		if isIdleInTx(&b) && b.StateAge.Valid && b.StateAge.D >= th.IdleInTransaction {
 			idle++
 			if b.StateAge.D > longest.D {
-				longest = b.StateAge
+				longest, longestPID = b.StateAge, b.PID
 			}
 		}
 	}
 	if idle > 0 {
-		out = append(out, st.Bad.Render("! "+strconv.Itoa(idle)+" idle in transaction, longest "+format.Duration(longest.D)))
+		// Opens the longest idle one: the likeliest to hold what others wait for.
+		out = append(out, view.SummaryLine{Text: st.Bad.Render("! " + strconv.Itoa(idle) + " idle in transaction, longest " + format.Duration(longest.D)),
+			Jump: session(view.JumpBackend, longestPID)})
 	}
-	return append(out, t.replicationSummary(ctx, s)...)
+	repl := view.Lines(t.replicationSummary(ctx, s), &view.Jump{Source: src, What: view.JumpSource})
+	return append(out, repl...)
 }
 
 // longestQuery is the active client query running longest, or nil.

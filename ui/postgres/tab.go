@@ -139,6 +139,8 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		t.place()
 	case tea.KeyMsg:
 		cmd = t.handleKey(msg)
+	case view.JumpMsg:
+		t.open(msg.Jump)
 	}
 	t.enableKeys()
 	return t, cmd

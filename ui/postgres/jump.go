@@ -1,0 +1,57 @@
+package postgres
+
+import (
+	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+// Opens implements view.Opener: the Postgres tab shows its targets and
+// their sessions.
+func (t *Tab) Opens(j view.Jump) bool {
+	if j.Source.Kind != collectors.KindPostgres {
+		return false
+	}
+	_, ok := t.targets[j.Source.Name]
+	return ok
+}
+
+// open shows what j names: its target, and for a session the activity view
+// (a blocker: the lock tree) with that session selected and its detail
+// pane open. A filter that hides the session is cleared.
+func (t *Tab) open(j view.Jump) {
+	for i, name := range t.order {
+		if name == j.Source.Name && i != t.cur {
+			t.cur = i
+			t.cursors = [numViews]cursor{}
+			t.rebuild()
+		}
+	}
+	switch j.What {
+	case view.JumpBlocker:
+		t.view = Locks
+	case view.JumpBackend, view.JumpSource:
+		t.view = Activity
+	}
+	if j.What == view.JumpSource {
+		t.place()
+		return
+	}
+	if !t.selectPID(j.PID) && t.view == Activity && t.filter.Value() != "" {
+		t.filter.SetValue("")
+		t.reorder()
+		t.selectPID(j.PID)
+	}
+	t.detail = true
+	t.place()
+}
+
+// selectPID selects the session pid in the current view, if it is listed.
+func (t *Tab) selectPID(pid int) bool {
+	for i := range t.listLen(t.view) {
+		if t.listID(t.view, i) == int64(pid) {
+			t.pick(i)
+			return true
+		}
+	}
+	return false
+}
