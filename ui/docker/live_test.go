@@ -94,7 +94,7 @@ func header(frame string) string {
 // wide as the list's layout makes it at this width.
 func (l *liveTab) cell(frame, line, title string) string {
 	l.t.Helper()
-	cols := listColumns("")
+	cols := listColumns("", widgets.Descending)
 	widths := widgets.Layout(cols, l.w)
 	hr, lr := []rune(header(frame)), []rune(line)
 	for i, c := range cols {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/widgets"
 )
 
 // SortKey is a container list order. Containers stay grouped under their
@@ -29,6 +30,15 @@ func (k SortKey) String() string {
 // column is the title of the column the order sorts by.
 func (k SortKey) column() string {
 	return [...]string{"NAME", "CPU%", "MEM", "STATE"}[k]
+}
+
+// order is which way k sorts: names A to Z; the largest CPU% and memory
+// first; by state, the worst problem first.
+func (k SortKey) order() widgets.SortOrder {
+	if k == ByName {
+		return widgets.Ascending
+	}
+	return widgets.Descending
 }
 
 // row is one line of the list: a project header or a container.

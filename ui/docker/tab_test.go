@@ -97,6 +97,10 @@ func TestSortCycles(t *testing.T) {
 		if !strings.Contains(tab.View(ctx), "sort "+w) {
 			t.Errorf("title does not say sort %s", w)
 		}
+		// The arrow says which way: names A to Z, the largest CPU% first.
+		if i == 0 && (!strings.Contains(tab.View(ctx), "NAME▲") || strings.Contains(tab.View(ctx), "NAME▼")) {
+			t.Error("by name (A to Z), the NAME column is not marked ▲")
+		}
 		if i == 1 {
 			// Inside the batch project the CPU burner comes first; the
 			// projects themselves go by total CPU.

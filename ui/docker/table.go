@@ -36,10 +36,10 @@ const (
 	numCols
 )
 
-// listColumns returns the list's columns; sortCol gets a ▼. Drop says which
+// listColumns returns the list's columns; sortCol gets the arrow of order. Drop says which
 // go first on narrow screens: at 80 cells the list keeps name, state,
 // uptime or exit, restarts, CPU and memory.
-func listColumns(sortCol string) []widgets.Column {
+func listColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 1},
 		{Title: "NAME", Width: 16, Flex: true},
@@ -61,7 +61,7 @@ func listColumns(sortCol string) []widgets.Column {
 		{Title: "PIDS", Width: 5, Right: true, Drop: 3},
 		{Title: "PORTS", Width: 12, Flex: true, Drop: 9},
 	}
-	return widgets.MarkSorted(cols, sortCol)
+	return widgets.MarkSorted(cols, sortCol, order)
 }
 
 // renderRow draws row i of the list.

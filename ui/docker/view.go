@@ -61,7 +61,7 @@ func (t *Tab) View(ctx view.Context) string {
 	lines = append(lines, t.notice(ctx, h)...)
 	p := t.layout()
 	lines = append(lines, t.listTitle(ctx, h))
-	cols := listColumns(t.sortBy.column())
+	cols := listColumns(t.sortBy.column(), t.sortBy.order())
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
 	end := min(t.list.Offset+p.listRows, len(t.rows))

@@ -72,8 +72,8 @@ func TestSortCycles(t *testing.T) {
 	}{
 		{"CPU%", "CPU%▼", func(a, b *hs.Process) bool { return cpuOf(a) >= cpuOf(b) }},
 		{"memory", "RSS▼", func(a, b *hs.Process) bool { return a.RSS >= b.RSS }},
-		{"PID", "PID▼", func(a, b *hs.Process) bool { return a.PID < b.PID }},
-		{"name", "NAME▼", func(a, b *hs.Process) bool { return a.Name <= b.Name }},
+		{"PID", "PID▲", func(a, b *hs.Process) bool { return a.PID < b.PID }},
+		{"name", "NAME▲", func(a, b *hs.Process) bool { return a.Name <= b.Name }},
 		{"CPU%", "CPU%▼", func(a, b *hs.Process) bool { return cpuOf(a) >= cpuOf(b) }},
 	}
 	for i, c := range checks {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	hs "github.com/stacktop/stacktop/collectors/host"
+	"github.com/stacktop/stacktop/ui/widgets"
 )
 
 // SortKey is a process table order.
@@ -29,6 +30,15 @@ func (k SortKey) String() string {
 // column is the table column the order sorts by.
 func (k SortKey) column() string {
 	return [...]string{"CPU%", "RSS", "PID", "NAME"}[k]
+}
+
+// order is which way k sorts: the largest CPU% and RSS first, PIDs and
+// names ascending.
+func (k SortKey) order() widgets.SortOrder {
+	if k == ByPID || k == ByName {
+		return widgets.Ascending
+	}
+	return widgets.Descending
 }
 
 // cpuOf is the figure CPU ordering uses: processes without a valid figure

@@ -32,8 +32,8 @@ const (
 )
 
 // ProcessColumns returns the process table's columns; sortCol (e.g. "CPU%")
-// gets a ▼ so the current order shows in the header.
-func ProcessColumns(sortCol string) []widgets.Column {
+// gets the arrow of order so the current order shows in the header.
+func ProcessColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 1},
 		{Title: "PID", Width: 7, Right: true},
@@ -47,7 +47,7 @@ func ProcessColumns(sortCol string) []widgets.Column {
 		{Title: "NAME", Width: 15},
 		{Title: "COMMAND", Width: 12, Flex: true, Drop: 1},
 	}
-	return widgets.MarkSorted(cols, sortCol)
+	return widgets.MarkSorted(cols, sortCol, order)
 }
 
 // ProcessRow renders p as one table row. memTotal (bytes) gives MEM%; the
@@ -108,7 +108,7 @@ func (t *Tab) View(ctx view.Context) string {
 	p := planFor(t.snap, ctx.Width, ctx.Height)
 	lines := summary(ctx, t.snap, p)
 	lines = append(lines, t.tableTitle(ctx))
-	cols := ProcessColumns(t.sortBy.column())
+	cols := ProcessColumns(t.sortBy.column(), t.sortBy.order())
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, st.TableHeader.Render(widgets.Header(cols, widths)))
 	end := min(t.cur.Offset+p.tableRows, len(t.rows))

@@ -93,7 +93,7 @@ func (t *Tab) topProcesses(ctx view.Context) []string {
 	if t.snap == nil {
 		return out
 	}
-	cols := uihost.ProcessColumns("CPU%")
+	cols := uihost.ProcessColumns("CPU%", widgets.Descending)
 	widths := widgets.Layout(cols, ctx.Width)
 	out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))
 	for _, p := range t.top {

@@ -9,6 +9,7 @@ import (
 	hs "github.com/stacktop/stacktop/collectors/host"
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/widgets"
 )
 
 // ActivitySort is an order of the activity table.
@@ -32,6 +33,15 @@ func (k ActivitySort) String() string {
 
 func (k ActivitySort) column() string {
 	return [...]string{"TIME", "XACT", "PID", "STATE", "CPU%"}[k]
+}
+
+// order is which way k sorts: the longest ages and the most CPU first;
+// PIDs ascending, states from active to idle.
+func (k ActivitySort) order() widgets.SortOrder {
+	if k == ByPID || k == ByState {
+		return widgets.Ascending
+	}
+	return widgets.Descending
 }
 
 // severity is how a session is highlighted.

@@ -31,8 +31,9 @@ const (
 )
 
 // activityColumns returns the activity table's columns; the host columns
-// only when the host's process table is joined. sortCol gets a ▼.
-func activityColumns(sortCol string, onHost bool) []widgets.Column {
+// only when the host's process table is joined. sortCol gets the arrow of
+// order.
+func activityColumns(sortCol string, order widgets.SortOrder, onHost bool) []widgets.Column {
 	cols := []widgets.Column{
 		{Width: 1}, {Width: 1},
 		{Title: "PID", Width: 7, Right: true},
@@ -53,12 +54,12 @@ func activityColumns(sortCol string, onHost bool) []widgets.Column {
 		cols[acCPU].Width, cols[acCPU].Drop = 0, 99
 		cols[acRSS].Width, cols[acRSS].Drop = 0, 99
 	}
-	return widgets.MarkSorted(cols, sortCol)
+	return widgets.MarkSorted(cols, sortCol, order)
 }
 
 func (t *Tab) activityView(ctx view.Context, l layout) []string {
 	st := ctx.Styles
-	cols := activityColumns(t.actSort.column(), t.d.onHost)
+	cols := activityColumns(t.actSort.column(), t.actSort.order(), t.d.onHost)
 	widths := widgets.Layout(cols, ctx.Width)
 	if !t.d.onHost {
 		widths[acCPU], widths[acRSS] = 0, 0

@@ -33,6 +33,9 @@ func (k StatementSort) column() string {
 	return [...]string{"TOTAL", "MEAN", "CALLS", "ROWS", "BLOCKS"}[k]
 }
 
+// order is which way k sorts: the largest first.
+func (k StatementSort) order() widgets.SortOrder { return widgets.Descending }
+
 // orderStatements returns pointers to rows sorted by k, ties by queryid.
 func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
 	return sortedRefs(rows, func(a, b *pg.Statement) int {
@@ -53,7 +56,7 @@ func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
 	})
 }
 
-func statementColumns(sortCol string) []widgets.Column {
+func statementColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 	cols := []widgets.Column{
 		{Width: 1},
 		{Title: "TOTAL", Width: 8, Right: true},
@@ -67,7 +70,7 @@ func statementColumns(sortCol string) []widgets.Column {
 		{Title: "DATABASE", Width: 10, Drop: 6},
 		{Title: "QUERY", Width: 16, Flex: true},
 	}
-	return widgets.MarkSorted(cols, sortCol)
+	return widgets.MarkSorted(cols, sortCol, order)
 }
 
 func (t *Tab) statementsView(ctx view.Context, l layout) []string {
@@ -86,7 +89,7 @@ func (t *Tab) statementsView(ctx view.Context, l layout) []string {
 	}
 	title := " " + st.Title.Render("Statements") + " " + strconv.Itoa(len(ss.Rows)) + "   sort " + st.Label.Render(t.stmtSort.String()) +
 		st.Muted.Render("   pg_stat_statements, read "+sinceText(ctx, ss.At)+" · times since the entry was created")
-	cols := statementColumns(t.stmtSort.column())
+	cols := statementColumns(t.stmtSort.column(), t.stmtSort.order())
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Statements)

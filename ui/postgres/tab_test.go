@@ -75,8 +75,8 @@ func TestActivitySortCycles(t *testing.T) {
 	}{
 		{"query age", "TIME▼", func(a, b *pg.Backend) bool { return runs(a) >= runs(b) }},
 		{"xact age", "XACT▼", func(a, b *pg.Backend) bool { return ageOrNeg(a.XactAge) >= ageOrNeg(b.XactAge) }},
-		{"PID", "PID▼", func(a, b *pg.Backend) bool { return a.PID < b.PID }},
-		{"state", "STATE▼", func(a, b *pg.Backend) bool { return stateRank(a) <= stateRank(b) }},
+		{"PID", "PID▲", func(a, b *pg.Backend) bool { return a.PID < b.PID }},
+		{"state", "STATE▲", func(a, b *pg.Backend) bool { return stateRank(a) <= stateRank(b) }},
 		{"CPU%", "CPU%▼", func(a, b *pg.Backend) bool { return cpu[a.PID] >= cpu[b.PID] }},
 		{"query age", "TIME▼", func(a, b *pg.Backend) bool { return runs(a) >= runs(b) }},
 	}

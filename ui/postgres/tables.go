@@ -27,6 +27,9 @@ func (k TableSort) String() string { return [...]string{"total size", "seq scans
 
 func (k TableSort) column() string { return [...]string{"TOTAL", "SEQ SCANS", "DEAD"}[k] }
 
+// order is which way k sorts: the largest first.
+func (k TableSort) order() widgets.SortOrder { return widgets.Descending }
+
 // orderTables returns pointers to tables sorted by k, ties by name.
 func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
 	return sortedRefs(tables, func(a, b *pg.Table) int {
@@ -43,7 +46,7 @@ func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
 	})
 }
 
-func tableColumns(sortCol string) []widgets.Column {
+func tableColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 	cols := []widgets.Column{
 		{Width: 1},
 		{Title: "TABLE", Width: 24},
@@ -56,7 +59,7 @@ func tableColumns(sortCol string) []widgets.Column {
 		{Title: "LIVE", Width: 8, Right: true, Drop: 4},
 		{Title: "DEAD", Width: 8, Right: true, Drop: 1},
 	}
-	return widgets.MarkSorted(cols, sortCol)
+	return widgets.MarkSorted(cols, sortCol, order)
 }
 
 func (t *Tab) tablesView(ctx view.Context, l layout) []string {
@@ -64,7 +67,7 @@ func (t *Tab) tablesView(ctx view.Context, l layout) []string {
 	s := t.d.snap
 	title := " " + st.Title.Render("Tables") + " " + strconv.Itoa(len(s.Tables)) + " of " + sanitize.Line(s.Server.Database) +
 		"   sort " + st.Label.Render(t.tableSort.String()) + st.Muted.Render("   read "+sinceText(ctx, s.TablesAt)+" (slow cadence)")
-	cols := tableColumns(t.tableSort.column())
+	cols := tableColumns(t.tableSort.column(), t.tableSort.order())
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Tables)

@@ -95,12 +95,40 @@ func Header(cols []Column, widths []int) string {
 	return Row(cols, widths, titles)
 }
 
-// MarkSorted appends "▼" to the title of the column the table is sorted
-// by (titled sortCol) and returns cols, so every table marks it alike.
-func MarkSorted(cols []Column, sortCol string) []Column {
+// SortOrder is which way a table is sorted, as its header marks it.
+type SortOrder int
+
+// The two ways. Which one an order is comes from what it puts first: the
+// largest figure (CPU%, age, size) is Descending, the smallest PID or the
+// first name in the alphabet Ascending.
+const (
+	Descending SortOrder = iota // largest first, marked ▼
+	Ascending                   // smallest first, marked ▲
+)
+
+// Reversed is the other way when rev is true, o otherwise.
+func (o SortOrder) Reversed(rev bool) SortOrder {
+	if !rev {
+		return o
+	}
+	return 1 - o
+}
+
+// mark is the arrow appended to the sorted column's title.
+func (o SortOrder) mark() string {
+	if o == Ascending {
+		return "▲"
+	}
+	return "▼"
+}
+
+// MarkSorted appends the arrow of order ("▼" descending, "▲" ascending) to
+// the title of the column the table is sorted by (titled sortCol) and
+// returns cols, so every table marks it alike and says which way.
+func MarkSorted(cols []Column, sortCol string, order SortOrder) []Column {
 	for i := range cols {
 		if cols[i].Title == sortCol {
-			cols[i].Title += "▼"
+			cols[i].Title += order.mark()
 		}
 	}
 	return cols

@@ -137,8 +137,15 @@ func TestDialogCentres(t *testing.T) {
 }
 
 func TestMarkSorted(t *testing.T) {
-	cols := MarkSorted([]Column{{Title: "CPU%"}, {Title: "MEM%"}}, "MEM%")
+	cols := MarkSorted([]Column{{Title: "CPU%"}, {Title: "MEM%"}}, "MEM%", Descending)
 	if cols[0].Title != "CPU%" || cols[1].Title != "MEM%▼" {
-		t.Errorf("titles %q, %q: want only MEM%% marked", cols[0].Title, cols[1].Title)
+		t.Errorf("titles %q, %q: want only MEM%% marked descending", cols[0].Title, cols[1].Title)
+	}
+	cols = MarkSorted([]Column{{Title: "PID"}, {Title: "NAME"}}, "PID", Ascending)
+	if cols[0].Title != "PID▲" || cols[1].Title != "NAME" {
+		t.Errorf("titles %q, %q: want only PID marked ascending", cols[0].Title, cols[1].Title)
+	}
+	if Descending.Reversed(true) != Ascending || Ascending.Reversed(true) != Descending || Ascending.Reversed(false) != Ascending {
+		t.Error("Reversed does not flip the order")
 	}
 }
