@@ -121,7 +121,7 @@ func (t *Tab) selectedTable() *pg.Table {
 
 // enableActions switches the action keys (never while the filter is edited).
 func (t *Tab) enableActions() {
-	editing := t.filter.Focused()
+	editing := t.editing()
 	for _, p := range t.actionRequests() {
 		allowed := p.req.Kind == "" || t.opts.Allowed.Can(p.req.Kind, p.req.Target)
 		p.b.SetEnabled(p.ok && !editing && t.opts.Allowed != nil && allowed)

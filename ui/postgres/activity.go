@@ -35,8 +35,8 @@ func (k ActivitySort) column() string {
 	return [...]string{"TIME", "XACT", "PID", "STATE", "CPU%"}[k]
 }
 
-// order is which way k sorts: the longest ages and the most CPU first;
-// PIDs ascending, states from active to idle.
+// order is which way k sorts before I reverses it: the longest ages and
+// the most CPU first; PIDs ascending, states from active to idle.
 func (k ActivitySort) order() widgets.SortOrder {
 	if k == ByPID || k == ByState {
 		return widgets.Ascending
@@ -161,16 +161,21 @@ func blockingCounts(tree []pg.LockNode) map[int]int {
 // filterTerm is one word of the filter: field:text, or text matching any field.
 type filterTerm struct{ field, text string }
 
+// activityFields are the field names an activity filter term may name.
+var activityFields = []string{"db", "user", "app", "state"}
+
 // parseFilter splits the filter into terms; every term must match. A term
-// "db:x", "user:x", "app:x" or "state:x" matches that field only; any other
-// word matches the PID, database, user, application, client, state, wait
-// event or the query line. Matching ignores case and finds substrings.
-func parseFilter(s string) []filterTerm {
+// "field:x", for one of fields (in the activity view "db:x", "user:x",
+// "app:x" or "state:x"), matches that field only; any other word matches
+// any field (in the activity view the PID, database, user, application,
+// client, state, wait event or the query line). Matching ignores case and
+// finds substrings.
+func parseFilter(s string, fields []string) []filterTerm {
 	var out []filterTerm
 	for _, w := range strings.Fields(s) {
 		f, text, ok := strings.Cut(w, ":")
 		switch f = strings.ToLower(f); {
-		case ok && (f == "db" || f == "user" || f == "app" || f == "state") && text != "":
+		case ok && slices.Contains(fields, f) && text != "":
 			out = append(out, filterTerm{f, text})
 		default:
 			out = append(out, filterTerm{"", w})
@@ -203,17 +208,66 @@ func (r *actRow) matches(terms []filterTerm) bool {
 	return true
 }
 
-// orderActivity returns pointers to the rows matching filter, sorted by k.
-func orderActivity(rows []actRow, k ActivitySort, filter string) []*actRow {
-	terms := parseFilter(filter)
-	out := make([]*actRow, 0, len(rows))
+// activityOrder is how the activity table is cut and ordered.
+type activityOrder struct {
+	sort        ActivitySort
+	reversed    bool   // I: the other way round
+	filter      string // the / filter's text
+	runningOnly bool   // i: idle sessions left out
+}
+
+// orderActivity returns pointers to the rows matching o's filter (and,
+// running only, not idle), sorted by o: client sessions first, then the
+// server's background processes, each part in o's order. hidden is how
+// many matching rows were left out as idle.
+func orderActivity(rows []actRow, o activityOrder) (out []*actRow, hidden int) {
+	terms := parseFilter(o.filter, activityFields)
+	out = make([]*actRow, 0, len(rows))
 	for i := range rows {
-		if rows[i].matches(terms) {
-			out = append(out, &rows[i])
+		if !rows[i].matches(terms) {
+			continue
 		}
+		if o.runningOnly && isIdle(rows[i].b) {
+			hidden++
+			continue
+		}
+		out = append(out, &rows[i])
 	}
-	slices.SortFunc(out, func(a, b *actRow) int { return compareActivity(k, a, b) })
-	return out
+	slices.SortFunc(out, func(a, b *actRow) int {
+		if c := cmp.Compare(part(a.b), part(b.b)); c != 0 {
+			return c
+		}
+		if o.reversed {
+			return compareActivity(o.sort, b, a)
+		}
+		return compareActivity(o.sort, a, b)
+	})
+	return out, hidden
+}
+
+// part is 0 for a client session, 1 for a background process: the one
+// thing no order or reversal changes.
+func part(b *pg.Backend) int {
+	if isBackground(b) {
+		return 1
+	}
+	return 0
+}
+
+// isBackground reports whether b is one of the server's own processes
+// (autovacuum, checkpointer, walsender, a parallel worker...) rather than
+// a client's session. Servers before 10 name no backend type: all clients.
+func isBackground(b *pg.Backend) bool {
+	return b.BackendType != "" && b.BackendType != "client backend"
+}
+
+// isIdle reports whether "running only" leaves b out: a session idle
+// between transactions (idle in a transaction is never hidden: it holds
+// locks and snapshots), or a background process asleep in its main loop
+// (wait event type Activity, by PostgreSQL's definition "the server process
+// is idle"; a checkpointer writing or an autovacuum worker stays shown).
+func isIdle(b *pg.Backend) bool {
+	return b.State == pg.StateIdle || (b.State == "" && !b.Hidden && b.WaitEventType == "Activity")
 }
 
 // compareActivity orders two rows by k; ties fall back to PID so the order

@@ -3,9 +3,10 @@ package postgres
 import (
 	"strconv"
 
+	"github.com/charmbracelet/x/ansi"
+
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
-	"github.com/stacktop/stacktop/ui/sanitize"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
@@ -59,7 +60,7 @@ func activityColumns(sortCol string, order widgets.SortOrder, onHost bool) []wid
 
 func (t *Tab) activityView(ctx view.Context, l layout) []string {
 	st := ctx.Styles
-	cols := activityColumns(t.actSort.column(), t.actSort.order(), t.d.onHost)
+	cols := activityColumns(t.actSort.column(), t.actSort.order().Reversed(t.rev[Activity]), t.d.onHost)
 	widths := widgets.Layout(cols, ctx.Width)
 	if !t.d.onHost {
 		widths[acCPU], widths[acRSS] = 0, 0
@@ -72,8 +73,10 @@ func (t *Tab) activityView(ctx view.Context, l layout) []string {
 		lines = append(lines, activityRow(ctx, cols, widths, t.d.acts[i], i == c.Sel))
 	}
 	switch {
-	case len(t.d.acts) == 0 && t.filter.Value() != "":
-		lines = append(lines, " "+st.Muted.Render("no session matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter"))
+	case len(t.d.acts) == 0 && t.filters[Activity].Value() != "":
+		lines = append(lines, noMatch(ctx, "session", t.filters[Activity].Value()))
+	case len(t.d.acts) == 0 && t.d.hidden > 0:
+		lines = append(lines, " "+st.Muted.Render("no session is running — i shows the idle ones"))
 	case len(t.d.acts) == 0:
 		lines = append(lines, " "+st.Muted.Render("no sessions besides stacktop's own"))
 	}
@@ -84,20 +87,30 @@ func (t *Tab) activityView(ctx view.Context, l layout) []string {
 	return lines
 }
 
-// activityTitle is "Sessions 24 · 3 active ...   sort query age   filter …".
+// activityTitle is "Sessions 40 · running only, 26 idle hidden   sort query
+// age   filter …".
 func (t *Tab) activityTitle(ctx view.Context) string {
 	st := ctx.Styles
 	s := t.d.snap
-	title := " " + st.Title.Render("Sessions") + " " + strconv.Itoa(len(s.Activity)) + "   sort " + st.Label.Render(t.actSort.String())
-	switch {
-	case t.filter.Focused():
-		title += "   " + t.filter.View()
-	case t.filter.Value() != "":
-		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
-			st.Muted.Render(" ("+strconv.Itoa(len(t.d.acts))+" shown)")
-	default:
-		title += st.Muted.Render("   / filter: text, db: user: app: state:")
+	head := " " + st.Title.Render("Sessions") + " " + strconv.Itoa(len(s.Activity))
+	hidden := st.Muted.Render(" · " + strconv.Itoa(t.d.hidden) + " idle hidden")
+	marker := ""
+	if !t.showIdle {
+		marker = " · " + st.Label.Render("running only") + hidden
 	}
+	sortPart := "   sort " + t.sortLabel(ctx, t.actSort.String(), Activity)
+	filter := t.filterState(ctx, Activity, len(t.d.acts))
+	// The filter being typed must stay whole on a narrow screen: say less
+	// about the rest first.
+	if filter != "" && ansi.StringWidth(head+marker+sortPart+filter) > ctx.Width {
+		if marker != "" {
+			marker = hidden
+		}
+		if ansi.StringWidth(head+marker+sortPart+filter) > ctx.Width {
+			sortPart = ""
+		}
+	}
+	title := head + marker + sortPart + filter + t.filterHint(ctx, Activity, "text, db: user: app: state:")
 	return widgets.Truncate(title, ctx.Width)
 }
 

@@ -50,21 +50,23 @@ func databaseColumns() []widgets.Column {
 func (t *Tab) databasesView(ctx view.Context, l layout) []string {
 	st := ctx.Styles
 	s := t.d.snap
-	tg := t.current()
-	title := " " + st.Title.Render("Databases") + " " + strconv.Itoa(len(s.Databases)) +
+	title := " " + st.Title.Render("Databases") + " " + strconv.Itoa(len(s.Databases)) + t.filterState(ctx, Databases, len(t.d.dbs)) +
 		st.Muted.Render("   rates per second over the last poll · sizes read "+sinceText(ctx, s.DatabaseSizesAt)+
-			" · DEADLK since stats reset")
+			" · DEADLK since stats reset") + t.filterHint(ctx, Databases, "name")
 	cols := databaseColumns()
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	room := max(l.body-3, 0) // title, header, total
-	shown := min(len(s.Databases), room)
+	shown := min(len(t.d.dbs), room)
 	for i := 0; i < shown; i++ {
-		db := &s.Databases[i]
+		db := t.d.dbs[i]
 		lines = append(lines, databaseRow(ctx, cols, widths, sanitize.Line(db.Name), db.Backends, db.Rates,
-			db.Deadlocks, db.SizeBytes, db.SizeKnown, tg.dbs[db.Name]))
+			db.Deadlocks, db.SizeBytes, db.SizeKnown, t.d.hist.dbs[db.Name]))
 	}
-	if hidden := len(s.Databases) - shown; hidden > 0 && shown > 0 {
+	if len(t.d.dbs) == 0 && t.filters[Databases].Value() != "" && room > 0 {
+		lines = append(lines, noMatch(ctx, "database", t.filters[Databases].Value()))
+	}
+	if hidden := len(t.d.dbs) - shown; hidden > 0 && shown > 0 {
 		lines[len(lines)-1] = " " + st.Muted.Render("… "+strconv.Itoa(hidden+1)+" more databases")
 	}
 	size, known := totalSize(s.Databases)
@@ -74,7 +76,7 @@ func (t *Tab) databasesView(ctx view.Context, l layout) []string {
 		deadlocks += db.Deadlocks
 		conns += db.Backends
 	}
-	total := databaseRow(ctx, cols, widths, "total", conns, s.Total, deadlocks, size, known, tg.total)
+	total := databaseRow(ctx, cols, widths, "total", conns, s.Total, deadlocks, size, known, t.d.hist.total)
 	return append(lines, st.Label.Render(total))
 }
 

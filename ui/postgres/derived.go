@@ -17,23 +17,30 @@ type derived struct {
 	snap     *pg.Snapshot
 	all      []actRow  // one per backend
 	acts     []*actRow // all, filtered and sorted
+	hidden   int       // sessions matching the filter that "running only" leaves out
 	onHost   bool      // the host's process table is joined
 	byPID    map[int]*actRow
 	locks    []lockRow   // the lock forest, flattened
 	tables   []*pg.Table // sorted by tableSort
 	unused   []*pg.Index // unused indexes, largest first
 	stmts    []*pg.Statement
-	stmtText []string     // stmts' query lines, same order
-	longXact []pg.Backend // transactions past LongQueryWarn
+	stmtText []string       // stmts' query lines, same order
+	dbs      []*pg.Database // the databases matching the filter
+	hist     histories      // TPS histories: the target's, or a copy taken at the pause
+	longXact []pg.Backend   // transactions past LongQueryWarn
 	idleTx   []pg.Backend
 	dead     []pg.Table // most dead tuples
 	detail   detailCache
 }
 
 // rebuild derives the rows of the shown target's snapshot, then reorders.
+// It is not called while paused: t.d is what the view keeps showing.
 func (t *Tab) rebuild() {
 	s := t.snap()
 	t.d = derived{snap: s}
+	if tg := t.current(); tg != nil {
+		t.d.hist = histories{total: tg.total, dbs: tg.dbs}
+	}
 	if s == nil {
 		t.place()
 		return
@@ -96,13 +103,19 @@ func (t *Tab) reorder() {
 	if s == nil {
 		return
 	}
-	t.d.acts = orderActivity(t.d.all, t.actSort, t.filter.Value())
-	t.d.tables = orderTables(s.Tables, t.tableSort)
-	t.d.stmts = orderStatements(s.Statements.Rows, t.stmtSort)
-	t.d.stmtText = make([]string, len(t.d.stmts))
-	for i, st := range t.d.stmts {
-		t.d.stmtText[i] = queryLine(st.Query, t.opts.Redact)
+	t.d.acts, t.d.hidden = orderActivity(t.d.all, activityOrder{sort: t.actSort, reversed: t.rev[Activity],
+		filter: t.filters[Activity].Value(), runningOnly: !t.showIdle})
+	t.d.tables = orderTables(s.Tables, t.tableSort, t.rev[Tables], t.filters[Tables].Value())
+	// The filter matches the query as drawn (redacted when asked), so it
+	// never finds what the screen does not show.
+	terms := parseFilter(t.filters[Statements].Value(), statementFields)
+	t.d.stmts, t.d.stmtText = nil, nil
+	for _, st := range orderStatements(s.Statements.Rows, t.stmtSort, t.rev[Statements]) {
+		if line := queryLine(st.Query, t.opts.Redact); statementMatches(st, line, terms) {
+			t.d.stmts, t.d.stmtText = append(t.d.stmts, st), append(t.d.stmtText, line)
+		}
 	}
+	t.d.dbs = filterDatabases(s.Databases, t.filters[Databases].Value())
 	t.place()
 }
 
@@ -126,12 +139,17 @@ func (t *Tab) selectedBackend() *pg.Backend {
 }
 
 // sortedRefs returns pointers to the elements of rows in the order compare
-// gives, leaving rows (part of an immutable snapshot) as it is.
-func sortedRefs[T any](rows []T, compare func(a, b *T) int) []*T {
+// gives (or the opposite one when reversed), leaving rows (part of an
+// immutable snapshot) as it is.
+func sortedRefs[T any](rows []T, reversed bool, compare func(a, b *T) int) []*T {
 	out := make([]*T, len(rows))
 	for i := range rows {
 		out[i] = &rows[i]
 	}
-	slices.SortFunc(out, compare)
+	if reversed {
+		slices.SortFunc(out, func(a, b *T) int { return compare(b, a) })
+	} else {
+		slices.SortFunc(out, compare)
+	}
 	return out
 }

@@ -75,7 +75,10 @@ func (t *Tab) serverLine(ctx view.Context) string {
 	case stateDown:
 		return " " + st.Bad.Render("unreachable")
 	}
-	s := tg.snap
+	s := t.d.snap // the shown target's, frozen while paused
+	if s == nil {
+		s = tg.snap
+	}
 	sv := s.Server
 	role := "primary"
 	if sv.IsStandby {
@@ -176,6 +179,8 @@ func (t *Tab) statusLines(ctx view.Context) []string {
 	var out []string
 	for _, k := range t.statusKinds() {
 		switch k {
+		case statusPaused:
+			out = append(out, t.pausedLine(ctx))
 		case statusDegraded:
 			for _, l := range degradedLines(tg, ctx.Width) {
 				out = append(out, " "+st.Warn.Render(l))

@@ -8,7 +8,7 @@ import (
 )
 
 func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
-	if t.filter.Focused() {
+	if t.editing() {
 		return t.editFilter(msg)
 	}
 	if v, ok := t.viewKey(msg); ok {
@@ -27,14 +27,22 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		t.switchTarget(-1)
 	case key.Matches(msg, k.Sort):
 		t.cycleSort()
+	case key.Matches(msg, k.Reverse):
+		t.rev[t.view] = !t.rev[t.view]
+		t.reorder()
+	case key.Matches(msg, k.Idle):
+		t.showIdle = !t.showIdle
+		t.reorder()
+	case key.Matches(msg, k.Pause):
+		t.togglePause()
 	case key.Matches(msg, k.Filter):
-		return t.filter.Focus()
+		return t.prompt().Focus()
 	case key.Matches(msg, k.Detail):
 		t.detail = !t.detail
 		t.place()
 	case key.Matches(msg, k.Clear):
-		if t.view == Activity && t.filter.Value() != "" {
-			t.filter.SetValue("")
+		if filterable(t.view) && t.prompt().Value() != "" {
+			t.prompt().SetValue("")
 			t.reorder()
 		} else {
 			t.detail = false
@@ -91,7 +99,7 @@ func (t *Tab) navigate(msg tea.KeyMsg) {
 
 // editFilter feeds a key to the prompt and re-filters as the user types.
 func (t *Tab) editFilter(msg tea.KeyMsg) tea.Cmd {
-	changed, cmd := widgets.EditFilter(&t.filter, msg, t.keys.Accept, t.keys.Clear)
+	changed, cmd := widgets.EditFilter(t.prompt(), msg, t.keys.Accept, t.keys.Clear)
 	if changed {
 		t.reorder()
 	}
@@ -100,17 +108,20 @@ func (t *Tab) editFilter(msg tea.KeyMsg) tea.Cmd {
 
 // switchTarget shows the next (+1) or previous (-1) target. The sub-view,
 // filter and sorts stay; the cursors start from the top, since a PID means
-// nothing on another server.
+// nothing on another server. A pause ends: the other target is shown as it
+// is now.
 func (t *Tab) switchTarget(step int) {
 	if len(t.order) < 2 {
 		return
 	}
 	t.cur = (t.cur + step + len(t.order)) % len(t.order)
 	t.cursors = [numViews]cursor{}
+	t.paused = false
 	t.rebuild()
 }
 
-// cycleSort steps the current view's order.
+// cycleSort steps the current view's order, each new order in its own
+// direction (I reverses it again).
 func (t *Tab) cycleSort() {
 	switch t.view {
 	case Activity:
@@ -125,5 +136,6 @@ func (t *Tab) cycleSort() {
 	default:
 		return
 	}
+	t.rev[t.view] = false
 	t.reorder()
 }

@@ -17,8 +17,14 @@ func (t *Tab) Opens(j view.Jump) bool {
 
 // open shows what j names: its target, and for a session the activity view
 // (a blocker: the lock tree) with that session selected and its detail
-// pane open. A filter that hides the session is cleared.
+// pane open. A filter that hides the session is cleared, and idle sessions
+// are shown if it is one. A pause ends: the Overview named what is there
+// now.
 func (t *Tab) open(j view.Jump) {
+	if t.paused {
+		t.paused = false
+		t.rebuild()
+	}
 	for i, name := range t.order {
 		if name == j.Source.Name && i != t.cur {
 			t.cur = i
@@ -36,8 +42,12 @@ func (t *Tab) open(j view.Jump) {
 		t.place()
 		return
 	}
-	if !t.selectPID(j.PID) && t.view == Activity && t.filter.Value() != "" {
-		t.filter.SetValue("")
+	if !t.selectPID(j.PID) && t.view == Activity && t.filters[Activity].Value() != "" {
+		t.filters[Activity].SetValue("")
+		t.reorder()
+	}
+	if !t.selectPID(j.PID) && t.view == Activity && !t.showIdle {
+		t.showIdle = true
 		t.reorder()
 		t.selectPID(j.PID)
 	}

@@ -9,7 +9,10 @@ import (
 //
 // Sub-views: a activity, l locks, d databases, r replication, m maintenance,
 // t tables, S statements; ←/→ step through them. [ and ] switch target.
-// None of these collide with the root's keys (? tab shift+tab 1–4 q ctrl+c esc).
+// s cycles the view's order and I reverses it (as htop's invert); i shows
+// or hides idle sessions; space pauses the view (as pg_activity does, so it
+// no longer pages down here). None of these collide with the root's keys
+// (? tab shift+tab 1–4 q ctrl+c ctrl+r ! esc).
 type KeyMap struct {
 	Activity, Locks, Databases, Replication, Maintenance, Tables, Statements key.Binding
 	NextView, PrevView                                                       key.Binding
@@ -17,6 +20,9 @@ type KeyMap struct {
 
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Sort                                    key.Binding
+	Reverse                                 key.Binding // I: the sort the other way round
+	Idle                                    key.Binding // i: "running only" on and off (activity)
+	Pause                                   key.Binding // space: freeze the view, or resume
 	Detail                                  key.Binding // enter: show or hide the selected session's details
 	Filter                                  key.Binding // start editing the filter
 	Accept                                  key.Binding // enter: keep the filter, back to the table
@@ -44,10 +50,13 @@ func newKeyMap() KeyMap {
 		Up:          b("↑/k", "up", "up", "k"),
 		Down:        b("↓/j", "down", "down", "j"),
 		PageUp:      b("pgup", "page up", "pgup", "ctrl+b"),
-		PageDown:    b("pgdn", "page down", "pgdown", "ctrl+f", " "),
+		PageDown:    b("pgdn", "page down", "pgdown", "ctrl+f"),
 		Top:         b("g", "first", "g", "home"),
 		Bottom:      b("G", "last", "G", "end"),
 		Sort:        b("s", "sort", "s"),
+		Reverse:     b("I", "reverse sort", "I"),
+		Idle:        b("i", "show idle", "i"),
+		Pause:       b("space", "pause", " "),
 		Detail:      b("enter", "details", "enter"),
 		Filter:      b("/", "filter", "/"),
 		Accept:      b("enter", "apply filter", "enter"),
@@ -59,7 +68,7 @@ func newKeyMap() KeyMap {
 // ShortHelp implements help.KeyMap.
 func (k KeyMap) ShortHelp() []key.Binding {
 	a := k.Actions
-	return []key.Binding{k.Filter, k.Accept, k.Clear, k.Detail, k.Sort, k.NextView, k.NextTarget, a.Explain, a.Cancel, a.Vacuum}
+	return []key.Binding{k.Filter, k.Accept, k.Clear, k.Detail, k.Sort, k.Idle, k.Pause, k.NextView, k.NextTarget, a.Explain, a.Cancel, a.Vacuum}
 }
 
 // FullHelp implements help.KeyMap.
@@ -67,7 +76,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements, k.NextView, k.PrevView},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Sort, k.Filter, k.Accept, k.Clear, k.Detail, k.NextTarget, k.PrevTarget},
+		{k.Sort, k.Reverse, k.Idle, k.Pause, k.Filter, k.Accept, k.Clear, k.Detail, k.NextTarget, k.PrevTarget},
 		{k.Actions.Cancel, k.Actions.Terminate, k.Actions.Explain, k.Actions.ExplainAnalyze, k.Actions.Vacuum, k.Actions.Backup, k.Actions.Backups, k.Actions.Typed},
 	}
 }
@@ -83,6 +92,8 @@ type keyState struct {
 	data      bool // the shown target has a snapshot
 	sortable  bool
 	hasDetail bool // the view has a detail pane (activity, locks)
+	paused    bool // space froze the view
+	showIdle  bool // idle sessions are shown ("running only" off)
 }
 
 // enable switches bindings on and off for the tab's state.
@@ -98,7 +109,20 @@ func (k *KeyMap) enable(s keyState) {
 	k.NextTarget.SetEnabled(s.targets > 1 && !s.editing)
 	k.PrevTarget.SetEnabled(s.targets > 1 && !s.editing)
 	k.Sort.SetEnabled(s.data && s.sortable && !s.editing)
-	k.Filter.SetEnabled(s.data && s.view == Activity && !s.editing)
+	k.Reverse.SetEnabled(s.data && s.sortable && !s.editing)
+	k.Idle.SetEnabled(s.data && s.view == Activity && !s.editing)
+	if s.showIdle {
+		k.Idle.SetHelp("i", "hide idle")
+	} else {
+		k.Idle.SetHelp("i", "show idle")
+	}
+	k.Pause.SetEnabled(s.data && !s.editing)
+	if s.paused {
+		k.Pause.SetHelp("space", "resume")
+	} else {
+		k.Pause.SetHelp("space", "pause")
+	}
+	k.Filter.SetEnabled(s.data && filterable(s.view) && !s.editing)
 	k.Accept.SetEnabled(s.editing)
 	k.Detail.SetEnabled(s.hasDetail && s.rows > 0 && !s.editing)
 	if s.detail {
@@ -107,7 +131,7 @@ func (k *KeyMap) enable(s keyState) {
 		k.Detail.SetHelp("enter", "details")
 	}
 	switch {
-	case s.editing || (s.filtered && s.view == Activity):
+	case s.editing || (s.filtered && filterable(s.view)):
 		k.Clear.SetEnabled(true)
 		k.Clear.SetHelp("esc", "clear filter")
 	case s.detail && s.hasDetail:

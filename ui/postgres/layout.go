@@ -60,7 +60,8 @@ func (t *Tab) selectedBackendRaw() bool {
 type statusKind int
 
 const (
-	statusDegraded statusKind = iota // the latest poll failed; last good data shown
+	statusPaused   statusKind = iota // space froze the view
+	statusDegraded                   // the latest poll failed; last good data shown
 	statusNotes                      // the snapshot's degradation notes
 )
 
@@ -71,6 +72,9 @@ func (t *Tab) statusKinds() []statusKind {
 		return nil
 	}
 	var out []statusKind
+	if t.paused && t.d.snap != nil {
+		out = append(out, statusPaused)
+	}
 	if tg.upd.Err != nil {
 		out = append(out, statusDegraded)
 	}

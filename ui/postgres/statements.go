@@ -33,12 +33,16 @@ func (k StatementSort) column() string {
 	return [...]string{"TOTAL", "MEAN", "CALLS", "ROWS", "BLOCKS"}[k]
 }
 
-// order is which way k sorts: the largest first.
+// statementFields are the field names a statements filter term may name.
+var statementFields = []string{"db", "user"}
+
+// order is which way k sorts before I reverses it: the largest first.
 func (k StatementSort) order() widgets.SortOrder { return widgets.Descending }
 
-// orderStatements returns pointers to rows sorted by k, ties by queryid.
-func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
-	return sortedRefs(rows, func(a, b *pg.Statement) int {
+// orderStatements returns pointers to rows sorted by k (the largest first,
+// or the other way round when reversed), ties by queryid.
+func orderStatements(rows []pg.Statement, k StatementSort, reversed bool) []*pg.Statement {
+	return sortedRefs(rows, reversed, func(a, b *pg.Statement) int {
 		var c int
 		switch k {
 		case ByTotalTime:
@@ -54,6 +58,28 @@ func orderStatements(rows []pg.Statement, k StatementSort) []*pg.Statement {
 		}
 		return cmp.Or(c, cmp.Compare(a.QueryID, b.QueryID), cmp.Compare(a.User, b.User), cmp.Compare(a.Database, b.Database))
 	})
+}
+
+// statementMatches reports whether s, whose query is drawn as line, matches
+// every term: "db:x" and "user:x" that field, other words the query line,
+// the user or the database.
+func statementMatches(s *pg.Statement, line string, terms []filterTerm) bool {
+	for _, t := range terms {
+		var ok bool
+		switch t.field {
+		case "db":
+			ok = containsFold(sanitize.Line(s.Database), t.text)
+		case "user":
+			ok = containsFold(sanitize.Line(s.User), t.text)
+		default:
+			ok = containsFold(line, t.text) || containsFold(sanitize.Line(s.User), t.text) ||
+				containsFold(sanitize.Line(s.Database), t.text)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func statementColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
@@ -87,9 +113,11 @@ func (t *Tab) statementsView(ctx view.Context, l layout) []string {
 		}
 		return out
 	}
-	title := " " + st.Title.Render("Statements") + " " + strconv.Itoa(len(ss.Rows)) + "   sort " + st.Label.Render(t.stmtSort.String()) +
-		st.Muted.Render("   pg_stat_statements, read "+sinceText(ctx, ss.At)+" · times since the entry was created")
-	cols := statementColumns(t.stmtSort.column(), t.stmtSort.order())
+	title := " " + st.Title.Render("Statements") + " " + strconv.Itoa(len(ss.Rows)) + "   sort " + t.sortLabel(ctx, t.stmtSort.String(), Statements) +
+		t.filterState(ctx, Statements, len(t.d.stmts)) +
+		st.Muted.Render("   pg_stat_statements, read "+sinceText(ctx, ss.At)+" · times since the entry was created") +
+		t.filterHint(ctx, Statements, "text, db: user:")
+	cols := statementColumns(t.stmtSort.column(), t.stmtSort.order().Reversed(t.rev[Statements]))
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Statements)
@@ -97,7 +125,10 @@ func (t *Tab) statementsView(ctx view.Context, l layout) []string {
 	for i := c.Offset; i < min(c.Offset+rows, len(t.d.stmts)); i++ {
 		lines = append(lines, statementRow(ctx, cols, widths, t.d.stmts[i], t.d.stmtText[i], i == c.Sel))
 	}
-	if len(t.d.stmts) == 0 {
+	switch {
+	case len(t.d.stmts) == 0 && t.filters[Statements].Value() != "":
+		lines = append(lines, noMatch(ctx, "statement", t.filters[Statements].Value()))
+	case len(t.d.stmts) == 0:
 		lines = append(lines, " "+st.Muted.Render("no statements recorded yet"))
 	}
 	return lines

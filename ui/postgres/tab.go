@@ -18,7 +18,6 @@ import (
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
-	"github.com/stacktop/stacktop/ui/widgets"
 )
 
 // SubView is one of the tab's screens.
@@ -58,9 +57,14 @@ type Tab struct {
 	actSort   ActivitySort
 	tableSort TableSort
 	stmtSort  StatementSort
-	filter    textinput.Model
-	cursors   [numViews]cursor
-	detail    bool
+	rev       [numViews]bool // I: the view's order reversed
+	// filters are the / prompts of the filterable views (see filterable).
+	filters  [numViews]textinput.Model
+	showIdle bool // i: idle sessions shown too (off: "running only")
+	// paused (space) freezes t.d: updates are recorded, not shown.
+	paused  bool
+	cursors [numViews]cursor
+	detail  bool
 
 	width, height int
 	keys          KeyMap
@@ -69,8 +73,7 @@ type Tab struct {
 // New returns the Postgres tab; st styles the filter prompt.
 func New(st *theme.Styles, opts Options) *Tab {
 	opts.Thresholds = opts.Thresholds.WithDefaults()
-	ti := widgets.NewPrompt(st, "/", "text, or db:… user:… app:… state:…")
-	t := &Tab{opts: opts, targets: map[string]*target{}, filter: ti, keys: newKeyMap()}
+	t := &Tab{opts: opts, targets: map[string]*target{}, filters: newFilters(st), keys: newKeyMap()}
 	t.enableKeys()
 	return t
 }
@@ -84,8 +87,8 @@ func (t *Tab) Kinds() []collectors.Kind {
 	return []collectors.Kind{collectors.KindPostgres, collectors.KindHost}
 }
 
-// InputActive implements view.Tab: true while the filter prompt is open.
-func (t *Tab) InputActive() bool { return t.filter.Focused() }
+// InputActive implements view.Tab: true while a filter prompt is open.
+func (t *Tab) InputActive() bool { return t.editing() }
 
 // KeyMap implements view.Tab.
 func (t *Tab) KeyMap() help.KeyMap { return t.keys }
@@ -135,7 +138,9 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		t.receive(msg)
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
-		t.filter.Width = max(msg.Width/3, 20)
+		for v := range t.filters {
+			t.filters[v].Width = max(msg.Width/3, 20)
+		}
 		t.place()
 	case tea.KeyMsg:
 		cmd = t.handleKey(msg)
@@ -153,7 +158,7 @@ func (t *Tab) receive(u collectors.Update) {
 	case collectors.KindHost:
 		if s, ok := u.Snapshot.(*hs.Snapshot); ok && s != t.host {
 			t.host = s
-			if tg := t.current(); tg != nil && tg.snap != nil && tg.snap.Local {
+			if tg := t.current(); tg != nil && tg.snap != nil && tg.snap.Local && !t.paused {
 				t.rebuild()
 			}
 		}
@@ -165,7 +170,7 @@ func (t *Tab) receive(u collectors.Update) {
 			t.order = append(t.order, tg.name)
 		}
 		changed := tg.record(u)
-		if changed && tg == t.current() {
+		if changed && tg == t.current() && !t.paused {
 			t.rebuild()
 		}
 	}
@@ -189,8 +194,8 @@ func (t *Tab) snap() *pg.Snapshot {
 func (t *Tab) enableKeys() {
 	rows := t.listLen(t.view)
 	t.keys.enable(keyState{
-		view: t.view, rows: rows, editing: t.filter.Focused(), filtered: t.filter.Value() != "",
-		detail: t.detail, targets: len(t.order), data: t.d.snap != nil,
+		view: t.view, rows: rows, editing: t.editing(), filtered: t.prompt().Value() != "",
+		detail: t.detail, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.showIdle,
 		sortable:  t.view == Activity || t.view == Tables || t.view == Statements,
 		hasDetail: t.view == Activity || t.view == Locks,
 	})

@@ -59,6 +59,7 @@ func TestSubViewSwitching(t *testing.T) {
 
 func TestActivitySortCycles(t *testing.T) {
 	tab, ctx := newTab(160, 48, 60)
+	press(tab, "i") // every session, idle ones too
 	byPID := map[int]*pg.Backend{}
 	for i := range tab.snap().Activity {
 		b := &tab.snap().Activity[i]
@@ -93,7 +94,9 @@ func TestActivitySortCycles(t *testing.T) {
 			t.Fatalf("step %d: only %d rows drawn", i, len(pids))
 		}
 		for j := 1; j < len(pids); j++ {
-			if a, b := byPID[pids[j-1]], byPID[pids[j]]; !c.ok(a, b) {
+			// Background processes come after client sessions (see
+			// TestBackgroundBelowClients); the order holds within each part.
+			if a, b := byPID[pids[j-1]], byPID[pids[j]]; isBackground(a) == isBackground(b) && !c.ok(a, b) {
 				t.Errorf("sort %s: pid %d drawn before pid %d", c.name, a.PID, b.PID)
 			}
 		}
@@ -119,6 +122,7 @@ func TestCPUSortOnlyWhenJoined(t *testing.T) {
 
 func TestActivityFilter(t *testing.T) {
 	tab, ctx := newTab(160, 48, 60)
+	press(tab, "i") // every session, idle ones too
 	cases := []struct {
 		filter string
 		ok     func(b *pg.Backend) bool
@@ -404,10 +408,17 @@ func TestKeyMapEnabled(t *testing.T) {
 	if !k.Filter.Enabled() || !k.Sort.Enabled() || !k.Detail.Enabled() || !k.NextTarget.Enabled() || k.Accept.Enabled() {
 		t.Error("activity: filter, sort, details and targets should be on, accept off")
 	}
-	press(tab, "d")
+	press(tab, "r")
 	k = tab.keys
-	if k.Filter.Enabled() || k.Sort.Enabled() || k.Detail.Enabled() || k.Down.Enabled() {
-		t.Error("databases: filter, sort, details and navigation should be off")
+	if k.Filter.Enabled() || k.Sort.Enabled() || k.Reverse.Enabled() || k.Idle.Enabled() || k.Detail.Enabled() || k.Down.Enabled() {
+		t.Error("replication: filter, sort, reverse, idle, details and navigation should be off")
+	}
+	if !k.Pause.Enabled() {
+		t.Error("replication: space should pause")
+	}
+	press(tab, "d")
+	if k = tab.keys; !k.Filter.Enabled() || k.Sort.Enabled() || k.Idle.Enabled() {
+		t.Error("databases: filter on, sort and idle off")
 	}
 	press(tab, "a", "/")
 	if k = tab.keys; !k.Accept.Enabled() || !k.Clear.Enabled() || k.Sort.Enabled() || k.Locks.Enabled() {

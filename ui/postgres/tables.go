@@ -27,12 +27,14 @@ func (k TableSort) String() string { return [...]string{"total size", "seq scans
 
 func (k TableSort) column() string { return [...]string{"TOTAL", "SEQ SCANS", "DEAD"}[k] }
 
-// order is which way k sorts: the largest first.
+// order is which way k sorts before I reverses it: the largest first.
 func (k TableSort) order() widgets.SortOrder { return widgets.Descending }
 
-// orderTables returns pointers to tables sorted by k, ties by name.
-func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
-	return sortedRefs(tables, func(a, b *pg.Table) int {
+// orderTables returns pointers to the tables whose name as drawn (schema
+// first, outside public) contains every word of filter, sorted by k (the largest first, or the
+// other way round when reversed), ties by name.
+func orderTables(tables []pg.Table, k TableSort, reversed bool, filter string) []*pg.Table {
+	all := sortedRefs(tables, reversed, func(a, b *pg.Table) int {
 		var c int
 		switch k {
 		case BySize:
@@ -44,6 +46,17 @@ func orderTables(tables []pg.Table, k TableSort) []*pg.Table {
 		}
 		return cmp.Or(c, cmp.Compare(a.Schema, b.Schema), cmp.Compare(a.Name, b.Name))
 	})
+	terms := parseFilter(filter, nil)
+	if len(terms) == 0 {
+		return all
+	}
+	out := all[:0]
+	for _, tb := range all {
+		if matchesAll(tableName(tb.Schema, tb.Name), terms) {
+			out = append(out, tb)
+		}
+	}
+	return out
 }
 
 func tableColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
@@ -66,8 +79,9 @@ func (t *Tab) tablesView(ctx view.Context, l layout) []string {
 	st := ctx.Styles
 	s := t.d.snap
 	title := " " + st.Title.Render("Tables") + " " + strconv.Itoa(len(s.Tables)) + " of " + sanitize.Line(s.Server.Database) +
-		"   sort " + st.Label.Render(t.tableSort.String()) + st.Muted.Render("   read "+sinceText(ctx, s.TablesAt)+" (slow cadence)")
-	cols := tableColumns(t.tableSort.column(), t.tableSort.order())
+		"   sort " + t.sortLabel(ctx, t.tableSort.String(), Tables) + t.filterState(ctx, Tables, len(t.d.tables)) +
+		st.Muted.Render("   read "+sinceText(ctx, s.TablesAt)+" (slow cadence)") + t.filterHint(ctx, Tables, "name")
+	cols := tableColumns(t.tableSort.column(), t.tableSort.order().Reversed(t.rev[Tables]))
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Tables)
@@ -75,7 +89,10 @@ func (t *Tab) tablesView(ctx view.Context, l layout) []string {
 	for i := c.Offset; i < min(c.Offset+rows, len(t.d.tables)); i++ {
 		lines = append(lines, tableRow(ctx, cols, widths, t.d.tables[i], i == c.Sel))
 	}
-	if len(t.d.tables) == 0 {
+	switch {
+	case len(t.d.tables) == 0 && t.filters[Tables].Value() != "":
+		lines = append(lines, noMatch(ctx, "table", t.filters[Tables].Value()))
+	case len(t.d.tables) == 0:
 		lines = append(lines, " "+st.Muted.Render("no user tables read yet"))
 	}
 	lines = pad(lines, 2+rows)

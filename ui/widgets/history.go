@@ -32,6 +32,14 @@ func (h *History) Push(v float64) {
 	h.start = (h.start + 1) % len(h.buf)
 }
 
+// Clone returns a copy that later pushes to h do not change: what a
+// paused view keeps drawing.
+func (h *History) Clone() *History {
+	c := *h
+	c.buf = append([]float64(nil), h.buf...)
+	return &c
+}
+
 // Len is the number of samples held.
 func (h *History) Len() int { return h.n }
 
