@@ -1,6 +1,7 @@
 package host
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ const (
 	colRSS
 	colThreads
 	colStart
+	colContainer // only in the Host tab, while some process is in a container
 	colName
 	colCommand
 	numCols
@@ -33,7 +35,13 @@ const (
 
 // ProcessColumns returns the process table's columns; sortCol (e.g. "CPU%")
 // gets a ▼ so the current order shows in the header.
-func ProcessColumns(sortCol string) []widgets.Column {
+func ProcessColumns(sortCol string) []widgets.Column { return processColumns(sortCol, false) }
+
+// processColumns is ProcessColumns with the CONTAINER column when container
+// is true. It goes before MEM% does when the width runs short (START, THR
+// and MEM% go first), and before COMMAND: at 80 columns all of PID, USER,
+// CPU%, RSS, CONTAINER, NAME and a little of COMMAND fit.
+func processColumns(sortCol string, container bool) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 1},
 		{Title: "PID", Width: 7, Right: true},
@@ -44,8 +52,13 @@ func ProcessColumns(sortCol string) []widgets.Column {
 		{Title: "RSS", Width: 9, Right: true},
 		{Title: "THR", Width: 4, Right: true, Drop: 3},
 		{Title: "START", Width: 5, Right: true, Drop: 4},
+		// Drop 2 as MEM%, which stands before it and so goes first.
+		{Title: "CONTAINER", Width: 12, Drop: 2},
 		{Title: "NAME", Width: 15},
 		{Title: "COMMAND", Width: 12, Flex: true, Drop: 1},
+	}
+	if !container {
+		cols = slices.Delete(cols, colContainer, colContainer+1)
 	}
 	return widgets.MarkSorted(cols, sortCol)
 }
@@ -53,6 +66,16 @@ func ProcessColumns(sortCol string) []widgets.Column {
 // ProcessRow renders p as one table row. memTotal (bytes) gives MEM%; the
 // clock renders the start time (hh:mm today, otherwise the date).
 func ProcessRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Process, memTotal uint64, selected bool) string {
+	return processRow(ctx, cols, widths, p, memTotal, selected, rowExtras{})
+}
+
+// rowExtras is what the Host tab adds to a row: the container's name (for
+// columns that have CONTAINER) and the tree glyphs before the name.
+type rowExtras struct {
+	container, tree string
+}
+
+func processRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Process, memTotal uint64, selected bool, x rowExtras) string {
 	var cells [numCols]string
 	cells[colMark] = " "
 	if selected {
@@ -69,15 +92,21 @@ func ProcessRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Pro
 	cells[colRSS] = format.Bytes(p.RSS)
 	cells[colThreads] = strconv.Itoa(int(p.Threads))
 	cells[colStart] = startTime(ctx, p)
-	cells[colName] = sanitize.Line(p.Name)
-	if widths[colCommand] > 0 {
+	cells[colContainer] = x.container
+	cells[colName] = x.tree + sanitize.Line(p.Name)
+	// COMMAND is the last column; it is left out (width 0) on narrow screens.
+	if widths[len(widths)-1] > 0 {
 		cells[colCommand] = commandLine(ctx, p)
 	}
-	row := widgets.Row(cols, widths, cells[:])
-	if selected {
-		return ctx.Styles.Selected.Render(row)
+	row := cells[:]
+	if len(cols) < numCols {
+		row = slices.Delete(row, colContainer, colContainer+1)
 	}
-	return row
+	line := widgets.Row(cols, widths, row)
+	if selected {
+		return ctx.Styles.Selected.Render(line)
+	}
+	return line
 }
 
 // cellState is the state letter, or "?" for a byte that is not printable.
@@ -108,12 +137,29 @@ func (t *Tab) View(ctx view.Context) string {
 	p := planFor(t.snap, ctx.Width, ctx.Height)
 	lines := summary(ctx, t.snap, p)
 	lines = append(lines, t.tableTitle(ctx))
-	cols := ProcessColumns(t.sortBy.column())
+	cols := processColumns(t.sortBy.column(), t.inContainer)
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, st.TableHeader.Render(widgets.Header(cols, widths)))
+	if t.users.open {
+		// The chooser takes the table's room, so the layout stays put.
+		chooser := t.users.lines(ctx, p.tableRows)
+		for i := len(chooser); i < p.tableRows; i++ {
+			chooser = append(chooser, "")
+		}
+		lines = append(lines, chooser...)
+		lines = append(lines, t.details(ctx, p.details)...)
+		return strings.Join(lines, "\n")
+	}
 	end := min(t.cur.Offset+p.tableRows, len(t.rows))
 	for i := t.cur.Offset; i < end; i++ {
-		lines = append(lines, ProcessRow(ctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel))
+		var x rowExtras
+		if t.inContainer && t.rows[i].Container != "" {
+			x.container = sanitize.Line(t.containerName(t.rows[i].Container))
+		}
+		if t.prefix != nil {
+			x.tree = t.prefix[i]
+		}
+		lines = append(lines, processRow(ctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel, x))
 	}
 	if len(t.rows) == 0 {
 		lines = append(lines, " "+st.Muted.Render("no process matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter"))
@@ -134,6 +180,9 @@ func (t *Tab) tableTitle(ctx view.Context) string {
 	title := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count) +
 		st.Muted.Render(" · "+strconv.Itoa(pr.Running)+" running · "+strconv.Itoa(pr.Threads)+" threads") +
 		"   sort " + st.Label.Render(t.sortBy.String())
+	if t.tree {
+		title += st.Muted.Render(" · ") + st.Label.Render("tree")
+	}
 	switch {
 	case t.filter.Focused():
 		title += "   " + t.filter.View()
@@ -177,6 +226,9 @@ func (t *Tab) details(ctx view.Context, n int) []string {
 	}
 	head := "─ PID " + strconv.Itoa(int(p.PID)) + " · PPID " + strconv.Itoa(int(p.PPID)) +
 		" · " + sanitize.Line(p.User) + " · " + sanitize.Line(p.Name) + " "
+	if p.Container != "" {
+		head += "· container " + sanitize.Line(t.containerName(p.Container)) + " "
+	}
 	rule := st.Title.Render(head) + st.Muted.Render(strings.Repeat("─", max(ctx.Width-ansi.StringWidth(head), 0)))
 	state := cellState(p.State)
 	if s := stateName(p.State); s != "" {
