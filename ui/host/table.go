@@ -35,13 +35,14 @@ const (
 
 // ProcessColumns returns the process table's columns; sortCol (e.g. "CPU%")
 // gets a ▼ so the current order shows in the header.
-func ProcessColumns(sortCol string) []widgets.Column { return processColumns(sortCol, false) }
+func ProcessColumns(sortCol string) []widgets.Column { return processColumns(sortCol, 0) }
 
-// processColumns is ProcessColumns with the CONTAINER column when container
-// is true. It goes before MEM% does when the width runs short (START, THR
-// and MEM% go first), and before COMMAND: at 80 columns all of PID, USER,
-// CPU%, RSS, CONTAINER, NAME and a little of COMMAND fit.
-func processColumns(sortCol string, container bool) []widgets.Column {
+// processColumns is ProcessColumns with a CONTAINER column of width
+// container (none when 0). It goes before MEM% does when the width runs
+// short (START, THR and MEM% go first), and before COMMAND: at 80 columns
+// all of PID, USER, CPU%, RSS, a 12-cell CONTAINER, NAME and a little of
+// COMMAND fit.
+func processColumns(sortCol string, container int) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 1},
 		{Title: "PID", Width: 7, Right: true},
@@ -53,11 +54,11 @@ func processColumns(sortCol string, container bool) []widgets.Column {
 		{Title: "THR", Width: 4, Right: true, Drop: 3},
 		{Title: "START", Width: 5, Right: true, Drop: 4},
 		// Drop 2 as MEM%, which stands before it and so goes first.
-		{Title: "CONTAINER", Width: 12, Drop: 2},
+		{Title: "CONTAINER", Width: container, Drop: 2},
 		{Title: "NAME", Width: 15},
 		{Title: "COMMAND", Width: 12, Flex: true, Drop: 1},
 	}
-	if !container {
+	if container == 0 {
 		cols = slices.Delete(cols, colContainer, colContainer+1)
 	}
 	return widgets.MarkSorted(cols, sortCol)
@@ -109,6 +110,29 @@ func processRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Pro
 	return line
 }
 
+// containerWidth is the CONTAINER column's width at a screen width: 0
+// while no process is in a container; 12 cells below 120 columns; from
+// 120 up, the longest name (or short ID) shown, between 12 and 24.
+func (t *Tab) containerWidth(screen int) int {
+	if !t.inContainer {
+		return 0
+	}
+	w := 12
+	if screen < 120 {
+		return w
+	}
+	seen := make(map[string]bool)
+	for i := range t.snap.Processes.List {
+		id := t.snap.Processes.List[i].Container
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		w = max(w, ansi.StringWidth(sanitize.Line(t.containerName(id))))
+	}
+	return min(w, 24)
+}
+
 // cellState is the state letter, or "?" for a byte that is not printable.
 func cellState(b byte) string {
 	if b <= 0x20 || b >= 0x7f {
@@ -137,7 +161,7 @@ func (t *Tab) View(ctx view.Context) string {
 	p := planFor(t.snap, ctx.Width, ctx.Height)
 	lines := summary(ctx, t.snap, p)
 	lines = append(lines, t.tableTitle(ctx))
-	cols := processColumns(t.sortBy.column(), t.inContainer)
+	cols := processColumns(t.sortBy.column(), t.containerWidth(ctx.Width))
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, st.TableHeader.Render(widgets.Header(cols, widths)))
 	if t.users.open {
