@@ -140,13 +140,14 @@ type Process struct {
 	Name      string // comm, as the kernel reports it (may contain spaces)
 	Command   string // full command line; "[name]" for kernel threads
 	State     byte   // R, S, D, Z, T, I, ...
-	// CPUPercent is CPU use over the interval, 100 = one full core. Valid
-	// only when CPUValid (the process was seen on the previous poll or
-	// started after it).
+	// CPUValid says CPUPercent holds a figure (the process was seen on the
+	// previous poll or started after it). It and Threads sit next to State
+	// so the three share one word: the table is copied every poll.
+	CPUValid bool
+	Threads  int32
+	// CPUPercent is CPU use over the interval, 100 = one full core.
 	CPUPercent float64
-	CPUValid   bool
 	RSS        uint64 // resident set size, bytes
-	Threads    int32
 	StartTime  time.Time
 	// Container is the 64-hex ID of the container the process runs in,
 	// taken from its cgroup path (Docker, containerd, Podman and CRI-O
