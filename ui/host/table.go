@@ -201,20 +201,25 @@ func (t *Tab) View(ctx view.Context) string {
 func (t *Tab) tableTitle(ctx view.Context) string {
 	st := ctx.Styles
 	pr := t.snap.Processes
-	title := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count) +
-		st.Muted.Render(" · "+strconv.Itoa(pr.Running)+" running · "+strconv.Itoa(pr.Threads)+" threads") +
-		"   sort " + st.Label.Render(t.sortBy.String())
+	head := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count)
+	counts := st.Muted.Render(" · " + strconv.Itoa(pr.Running) + " running · " + strconv.Itoa(pr.Threads) + " threads")
+	rest := "   sort " + st.Label.Render(t.sortBy.String())
 	if t.tree {
-		title += st.Muted.Render(" · ") + st.Label.Render("tree")
+		rest += st.Muted.Render(" · ") + st.Label.Render("tree")
 	}
 	switch {
 	case t.filter.Focused():
-		title += "   " + t.filter.View()
+		rest += "   " + t.filter.View()
 	case t.filter.Value() != "":
-		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
+		rest += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
 			st.Muted.Render(" ("+strconv.Itoa(len(t.rows))+" shown)")
 	}
-	return title
+	// The running and thread counts give way first on a narrow screen:
+	// the filter and how many rows it leaves matter more.
+	if ansi.StringWidth(head+counts+rest) > ctx.Width && !t.filter.Focused() {
+		return head + rest
+	}
+	return head + counts + rest
 }
 
 // stateName spells out a kernel process state letter.
