@@ -34,8 +34,7 @@ func treeOrder(rows []*hs.Process) (out []*hs.Process, prefix []string) {
 		indent string // the ancestors' "│ "/"  " columns
 		glyph  string // "├─", "└─", or "" for a root
 	}
-	var walk func(roots []*hs.Process)
-	walk = func(roots []*hs.Process) {
+	walk := func(roots []*hs.Process) {
 		stack := make([]frame, 0, 64)
 		for i := len(roots) - 1; i >= 0; i-- {
 			stack = append(stack, frame{p: roots[i]})
