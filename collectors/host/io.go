@@ -24,6 +24,9 @@ type ioSampler struct {
 	prevDiskAt, prevNetAt time.Time
 	prevDisk              map[string]disk.IOCountersStat
 	prevNet               map[string]net.IOCountersStat
+	// netKinds remembers each interface's kind by name: sysfs is read once
+	// per device, and again only after the name has gone and come back.
+	netKinds map[string]NetKind
 }
 
 // disks returns whole block devices with their throughput since the last
@@ -100,8 +103,16 @@ func (s *ioSampler) networks(ctx context.Context, now time.Time) ([]NetInterface
 	elapsed := collectors.Elapsed(s.prevNetAt, now)
 	next := make(map[string]net.IOCountersStat, len(counters))
 	out := make([]NetInterface, 0, len(counters))
+	if s.netKinds == nil {
+		s.netKinds = make(map[string]NetKind, len(counters))
+	}
 	for _, c := range counters {
-		n := NetInterface{Name: c.Name}
+		kind, ok := s.netKinds[c.Name]
+		if !ok {
+			kind = netKind(s.sysRoot, c.Name)
+			s.netKinds[c.Name] = kind
+		}
+		n := NetInterface{Name: c.Name, Kind: kind}
 		if p, ok := s.prevNet[c.Name]; ok {
 			n.RxBytes = collectors.CounterRate(p.BytesRecv, c.BytesRecv, elapsed)
 			n.TxBytes = collectors.CounterRate(p.BytesSent, c.BytesSent, elapsed)
@@ -113,7 +124,63 @@ func (s *ioSampler) networks(ctx context.Context, now time.Time) ([]NetInterface
 		next[c.Name] = c
 		out = append(out, n)
 	}
+	// A name that went away may come back as another device (a new
+	// container's veth, a re-created bridge): forget it.
+	for name := range s.netKinds {
+		if _, ok := next[name]; !ok {
+			delete(s.netKinds, name)
+		}
+	}
 	s.prevNet, s.prevNetAt = next, now
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// arphrdLoopback is ARPHRD_LOOPBACK, the "type" sysfs gives lo.
+const arphrdLoopback = "772"
+
+// netKind classifies interface name from <sys>/class/net/<name>. A device
+// with a "device" link is backed by hardware (or a hypervisor's NIC); one
+// with a "bridge" directory is a bridge. A veth's iflink is its peer's
+// index (in the container's namespace), so it differs from its own
+// ifindex; VLAN and macvlan devices share that trait but name their parent
+// in a lower_<dev> link, which a veth has not.
+func netKind(sysRoot, name string) NetKind {
+	dir := sysRoot + "/class/net/" + name
+	if _, err := os.Stat(dir); err != nil {
+		return NetUnknown
+	}
+	if readTrim(dir+"/type") == arphrdLoopback {
+		return NetLoopback
+	}
+	if _, err := os.Stat(dir + "/bridge"); err == nil {
+		return NetBridge
+	}
+	if _, err := os.Lstat(dir + "/device"); err == nil {
+		return NetPhysical
+	}
+	iflink, ifindex := readTrim(dir+"/iflink"), readTrim(dir+"/ifindex")
+	if iflink == "" || iflink == ifindex {
+		return NetVirtual
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return NetVirtual
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "lower_") {
+			return NetVirtual
+		}
+	}
+	return NetVeth
+}
+
+// readTrim returns a small sysfs file's content without the newline; ""
+// when it cannot be read.
+func readTrim(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }

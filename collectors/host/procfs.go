@@ -48,6 +48,7 @@ type procReader struct {
 	buf    []byte // reused for every stat read
 	cmdBuf []byte // reused for every command line read
 	stBuf  []byte // reused for every status read
+	cgBuf  []byte // reused for every cgroup read
 
 	// dumpOwner is the uid procfs gives the files of a process that is not
 	// dumpable (root); for those the owner is read from status instead.
@@ -77,8 +78,12 @@ type procEntry struct {
 	readAt  time.Time // when ticks was read
 	name    string    // comm at the last scan, reused to avoid an allocation per poll
 	command string
-	owner   uint32 // effective uid from status, used while procfs says dumpOwner
-	seen    uint64 // number of the last scan that saw it
+	// container is the ID of the container the process runs in, read once
+	// when the process is first seen: a process cannot leave its
+	// container's cgroup, so the pair (pid, start) names one for good.
+	container string
+	owner     uint32 // effective uid from status, used while procfs says dumpOwner
+	seen      uint64 // number of the last scan that saw it
 }
 
 // statFields are the parts of /proc/<pid>/stat the table shows.
@@ -103,6 +108,7 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 		buf:      make([]byte, 4096),
 		cmdBuf:   make([]byte, 0, 512),
 		stBuf:    make([]byte, 2048),
+		cgBuf:    make([]byte, 0, 2048),
 		known:    make(map[int32]*procEntry),
 		now:      time.Now,
 	}
@@ -188,7 +194,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 			return Process{}, false // vanished between the two reads
 		}
 		if fresh {
-			e = &procEntry{start: f.start}
+			e = &procEntry{start: f.start, container: r.readContainer(dirfd, pid)}
 			r.known[int32(id)] = e
 		}
 		if string(f.comm) != e.name {
@@ -222,6 +228,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 		RSS:       f.rssPages * r.pageSize,
 		Threads:   f.threads,
 		StartTime: r.bootTime.Add(time.Duration(f.start) * time.Second / clockTicks),
+		Container: e.container,
 	}
 	p.CPUPercent, p.CPUValid = r.cpuPercent(e, f, fresh, at)
 	e.ticks, e.readAt = f.ticks, at
@@ -336,6 +343,32 @@ func (r *procReader) readCmdline(dirfd int, pid string) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// readContainer returns the ID of the container the process runs in, from
+// /proc/<pid>/cgroup; "" when it runs in none or the file cannot be read
+// (no cgroups, or the process is gone: the next read fails anyway).
+func (r *procReader) readContainer(dirfd int, pid string) string {
+	fd, err := unix.Openat(dirfd, pid+"/cgroup", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return ""
+	}
+	defer unix.Close(fd)
+	// procfs hands out a cgroup file in one read only up to a page; a v1
+	// hierarchy with long Kubernetes paths can pass that, so read to EOF.
+	buf := r.cgBuf[:0]
+	for len(buf) < cmdlineMax {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, len(buf))
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err != nil || n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	r.cgBuf = buf
+	return string(parseContainerID(buf))
 }
 
 // readStatusUID returns the effective uid from /proc/<pid>/status (the

@@ -17,6 +17,13 @@ import (
 
 var fixtureBoot = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
+// The container IDs in the fixture's cgroup files: pid 100's (v1) and
+// pid 400's (v2).
+const (
+	fixtureContainerV1 = "3f4e8a1b2c3d4e5f60718293a4b5c6d7e8f901122334455667788990aabbccdd"
+	fixtureContainerV2 = "9a8b7c6d5e4f30211203948576a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8"
+)
+
 // fixtureProc copies testdata/proc into a temp dir, so a test can make
 // processes start, exit and burn CPU between scans.
 func fixtureProc(t *testing.T) string {
@@ -101,11 +108,13 @@ func TestProcReaderFixtureFirstScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := uint64(os.Getpagesize())
+	// 100 is in a container by cgroup v1 (/docker/<id>), 400 by cgroup v2
+	// (docker-<id>.scope); 1 is in the host's init.scope.
 	want := map[int32]Process{
 		1:   {PID: 1, PPID: 0, Name: "systemd", Command: "/sbin/init splash", State: 'S', RSS: 3000 * page, Threads: 1},
 		2:   {PID: 2, PPID: 0, Name: "kthreadd", Command: "[kthreadd]", State: 'S', RSS: 0, Threads: 1},
-		100: {PID: 100, PPID: 1, Name: "(sd-pam) x)", Command: "(sd-pam)", State: 'S', RSS: 400 * page, Threads: 1},
-		400: {PID: 400, PPID: 1, Name: "postgres: writer", Command: "postgres: writer process   ", State: 'R', RSS: 256 * page, Threads: 4},
+		100: {PID: 100, PPID: 1, Name: "(sd-pam) x)", Command: "(sd-pam)", State: 'S', RSS: 400 * page, Threads: 1, Container: fixtureContainerV1},
+		400: {PID: 400, PPID: 1, Name: "postgres: writer", Command: "postgres: writer process   ", State: 'R', RSS: 256 * page, Threads: 4, Container: fixtureContainerV2},
 	}
 	starts := map[int32]uint64{1: 1, 2: 2, 100: 5000, 400: 20000}
 	for _, p := range procs.List {

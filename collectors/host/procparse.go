@@ -146,3 +146,72 @@ func parseStatusUID(b []byte) (uid uint32, ok bool) {
 	}
 	return uint32(n), true
 }
+
+// containerIDLen is the length of a container ID in hex: 256 bits, as
+// Docker, containerd, Podman and CRI-O all make them.
+const containerIDLen = 64
+
+// parseContainerID finds the container ID in a /proc/<pid>/cgroup file:
+// the first path component that is 64 hex digits, alone ("/docker/<id>",
+// cgroup v1 with the cgroupfs driver, and Kubernetes' pod paths) or
+// wrapped the systemd way ("docker-<id>.scope", "libpod-<id>.scope",
+// "cri-containerd-<id>.scope"). The first such component is the outermost
+// container, the one the host's engine knows. The result aliases b; nil
+// when the process is in no container.
+func parseContainerID(b []byte) []byte {
+	for len(b) > 0 {
+		line := b
+		if nl := bytes.IndexByte(b, '\n'); nl >= 0 {
+			line, b = b[:nl], b[nl+1:]
+		} else {
+			b = nil
+		}
+		// "hierarchy-ID:controllers:path"; the path may itself hold ':'.
+		c1 := bytes.IndexByte(line, ':')
+		if c1 < 0 {
+			continue
+		}
+		c2 := bytes.IndexByte(line[c1+1:], ':')
+		if c2 < 0 {
+			continue
+		}
+		path := line[c1+1+c2+1:]
+		for len(path) > 0 {
+			comp := path
+			if sl := bytes.IndexByte(path, '/'); sl >= 0 {
+				comp, path = path[:sl], path[sl+1:]
+			} else {
+				path = nil
+			}
+			if id := idInComponent(comp); id != nil {
+				return id
+			}
+		}
+	}
+	return nil
+}
+
+// idInComponent returns the container ID a cgroup path component names:
+// the component itself, or what lies between its last '-' and a ".scope"
+// suffix.
+func idInComponent(c []byte) []byte {
+	if len(c) < containerIDLen {
+		return nil
+	}
+	if s, ok := bytes.CutSuffix(c, []byte(".scope")); ok {
+		if dash := bytes.LastIndexByte(s, '-'); dash >= 0 {
+			c = s[dash+1:]
+		} else {
+			c = s
+		}
+	}
+	if len(c) != containerIDLen {
+		return nil
+	}
+	for _, ch := range c {
+		if (ch < '0' || ch > '9') && (ch < 'a' || ch > 'f') {
+			return nil
+		}
+	}
+	return c
+}

@@ -91,11 +91,38 @@ type Disk struct {
 
 // NetInterface is one network interface's traffic over the interval.
 type NetInterface struct {
-	Name               string
+	Name string
+	// Kind says what sort of device it is, so views can tell the wire
+	// from the host's own plumbing (loopback, bridges, container veths)
+	// and not count one packet three times.
+	Kind               NetKind
 	RxBytes, TxBytes   collectors.Rate
 	RxErrors, TxErrors collectors.Rate
 	RxDrops, TxDrops   collectors.Rate
 }
+
+// NetKind classifies a network interface, from sysfs.
+type NetKind string
+
+// Network interface kinds.
+const (
+	// NetUnknown: sysfs did not say (not mounted, or the device vanished).
+	NetUnknown NetKind = ""
+	// NetPhysical is a device backed by hardware (or a hypervisor's
+	// virtual NIC): it has a device link in sysfs.
+	NetPhysical NetKind = "physical"
+	// NetLoopback is lo.
+	NetLoopback NetKind = "loopback"
+	// NetBridge is a software bridge such as docker0; its traffic is its
+	// ports' traffic, which also crosses a physical device or a veth.
+	NetBridge NetKind = "bridge"
+	// NetVeth is the host end of a veth pair, one per container (or
+	// network namespace); its traffic is the container's.
+	NetVeth NetKind = "veth"
+	// NetVirtual is any other software device: VLAN, tunnel, TUN/TAP,
+	// WireGuard, ifb.
+	NetVirtual NetKind = "virtual"
+)
 
 // Processes is the process table.
 type Processes struct {
@@ -113,12 +140,18 @@ type Process struct {
 	Name      string // comm, as the kernel reports it (may contain spaces)
 	Command   string // full command line; "[name]" for kernel threads
 	State     byte   // R, S, D, Z, T, I, ...
-	// CPUPercent is CPU use over the interval, 100 = one full core. Valid
-	// only when CPUValid (the process was seen on the previous poll or
-	// started after it).
+	// CPUValid says CPUPercent holds a figure (the process was seen on the
+	// previous poll or started after it). It and Threads sit next to State
+	// so the three share one word: the table is copied every poll.
+	CPUValid bool
+	Threads  int32
+	// CPUPercent is CPU use over the interval, 100 = one full core.
 	CPUPercent float64
-	CPUValid   bool
 	RSS        uint64 // resident set size, bytes
-	Threads    int32
 	StartTime  time.Time
+	// Container is the 64-hex ID of the container the process runs in,
+	// taken from its cgroup path (Docker, containerd, Podman and CRI-O
+	// all put it there); "" for a process outside any container. Views
+	// name it through the engine's own snapshot.
+	Container string
 }

@@ -259,7 +259,7 @@ func TestFirstPollWithoutRates(t *testing.T) {
 func TestTopCPU(t *testing.T) {
 	list := fixture.Processes(fixture.Now(), 500).List
 	top := TopCPU(list, 5)
-	all := ordered(list, ByCPU, "")
+	all := ordered(list, ByCPU, "", nil)
 	for i := range top {
 		if top[i].PID != all[i].PID {
 			t.Fatalf("top %d is %d, sorting says %d", i, top[i].PID, all[i].PID)

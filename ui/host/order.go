@@ -69,13 +69,13 @@ func compare(key SortKey, a, b *hs.Process) int {
 }
 
 // ordered returns pointers into list (which is never modified) matching
-// filter, sorted by key. filter is matched case-insensitively against the
-// PID, user, name and command line.
-func ordered(list []hs.Process, key SortKey, filter string) []*hs.Process {
+// filter, sorted by key. name gives a container ID's display name, for the
+// container: term and plain words; nil when no container is known.
+func ordered(list []hs.Process, key SortKey, filter string, name func(id string) string) []*hs.Process {
 	out := make([]*hs.Process, 0, len(list))
-	q := strings.ToLower(strings.TrimSpace(filter))
+	f := parseFilter(filter, list)
 	for i := range list {
-		if q == "" || matches(&list[i], q) {
+		if f.match(&list[i], name) {
 			out = append(out, &list[i])
 		}
 	}
@@ -83,9 +83,69 @@ func ordered(list []hs.Process, key SortKey, filter string) []*hs.Process {
 	return out
 }
 
-func matches(p *hs.Process, q string) bool {
-	return containsFold(p.Name, q) || containsFold(p.Command, q) || containsFold(p.User, q) ||
-		strings.Contains(strconv.Itoa(int(p.PID)), q)
+// filterTerm is one word of the filter: field:text, or text matching any field.
+type filterTerm struct {
+	field, text string
+	// exact: a user: term that names a user of the table matches that user
+	// only ("user:app" is not "app2"); while it is still being typed it
+	// matches as a substring, like every other term.
+	exact bool
+}
+
+// procFilter is the parsed process filter; every term must match.
+type procFilter []filterTerm
+
+// parseFilter splits the filter into words. "user:x" matches the user
+// (the whole name when some process runs as x), "container:x" the
+// container's name or ID; any other word matches the PID, user, name,
+// command line or container, ignoring case.
+func parseFilter(s string, list []hs.Process) procFilter {
+	var out procFilter
+	for _, w := range strings.Fields(s) {
+		f, text, ok := strings.Cut(w, ":")
+		switch f = strings.ToLower(f); {
+		case ok && f == "user" && text != "":
+			exact := slices.ContainsFunc(list, func(p hs.Process) bool { return strings.EqualFold(p.User, text) })
+			out = append(out, filterTerm{field: f, text: text, exact: exact})
+		case ok && f == "container" && text != "":
+			out = append(out, filterTerm{field: f, text: text})
+		default:
+			out = append(out, filterTerm{text: w})
+		}
+	}
+	return out
+}
+
+// match reports whether p passes every term; name resolves its container.
+func (f procFilter) match(p *hs.Process, name func(id string) string) bool {
+	for _, t := range f {
+		var ok bool
+		switch t.field {
+		case "user":
+			ok = (t.exact && strings.EqualFold(p.User, t.text)) || (!t.exact && containsFold(p.User, t.text))
+		case "container":
+			ok = matchesContainer(p, t.text, name)
+		default:
+			ok = containsFold(p.Name, t.text) || containsFold(p.Command, t.text) || containsFold(p.User, t.text) ||
+				strings.Contains(strconv.Itoa(int(p.PID)), t.text) || matchesContainer(p, t.text, name)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// matchesContainer is true when p runs in a container whose name or ID
+// contains q.
+func matchesContainer(p *hs.Process, q string, name func(id string) string) bool {
+	if p.Container == "" {
+		return false
+	}
+	if containsFold(p.Container, q) {
+		return true
+	}
+	return name != nil && containsFold(name(p.Container), q)
 }
 
 // containsFold reports whether s contains the lower-case q, ignoring case,

@@ -63,7 +63,7 @@ func planFor(s *hs.Snapshot, w, h int) plan {
 	need := [3]int{
 		ceilDiv(len(s.Filesystems), gridCols(w-labelW-1, fsCellW(s.Filesystems))),
 		ceilDiv(len(s.Disks), cols),
-		ceilDiv(len(s.Networks), cols),
+		ceilDiv(len(netShown(s)), cols),
 	}
 	// Per-device rows when every disk and interface fits in a fair share of
 	// the room (capped, so fifty veth interfaces cannot push the process

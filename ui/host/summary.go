@@ -181,9 +181,10 @@ func diskLines(ctx view.Context, s *hs.Snapshot, rows int) []string {
 }
 
 func netLines(ctx view.Context, s *hs.Snapshot, rows int) []string {
-	cells := make([]string, len(s.Networks))
+	shown := netShown(s)
+	cells := make([]string, len(shown))
 	bad := false
-	for i, n := range s.Networks {
+	for i, n := range shown {
 		cells[i] = widgets.Cell(sanitize.Line(n.Name), 10, false) +
 			"rx " + widgets.Cell(format.ByteRate(n.RxBytes), 11, true) +
 			"  tx " + widgets.Cell(format.ByteRate(n.TxBytes), 11, true)
@@ -196,6 +197,31 @@ func netLines(ctx view.Context, s *hs.Snapshot, rows int) []string {
 	return labelled(ctx, "Net", lines, hidden, bad)
 }
 
+// netShown is the interfaces as the tab lists them: each one by name, but
+// the host ends of the containers' veth pairs (one per container, dozens on
+// a busy host) as one "veth ×N" row with their summed traffic and errors.
+// Loopback and bridges (docker0) keep their own rows.
+func netShown(s *hs.Snapshot) []hs.NetInterface {
+	out := make([]hs.NetInterface, 0, len(s.Networks))
+	var veth hs.NetInterface
+	n := 0
+	for _, i := range s.Networks {
+		if i.Kind != hs.NetVeth {
+			out = append(out, i)
+			continue
+		}
+		n++
+		veth.RxBytes, veth.TxBytes = SumRate(veth.RxBytes, i.RxBytes), SumRate(veth.TxBytes, i.TxBytes)
+		veth.RxErrors, veth.TxErrors = SumRate(veth.RxErrors, i.RxErrors), SumRate(veth.TxErrors, i.TxErrors)
+		veth.RxDrops, veth.TxDrops = SumRate(veth.RxDrops, i.RxDrops), SumRate(veth.TxDrops, i.TxDrops)
+	}
+	if n > 0 {
+		veth.Name, veth.Kind = "veth ×"+strconv.Itoa(n), hs.NetVeth
+		out = append(out, veth)
+	}
+	return out
+}
+
 // ioTotals is the one-line form of disks and networks for small screens.
 func ioTotals(ctx view.Context, s *hs.Snapshot) string {
 	r, w := DiskTotals(s)
@@ -204,7 +230,7 @@ func ioTotals(ctx view.Context, s *hs.Snapshot) string {
 	return " " + st.Label.Render("Disk ") + "r " + format.ByteRate(r) + "  w " + format.ByteRate(w) +
 		st.Muted.Render(" ("+strconv.Itoa(len(s.Disks))+")") + "   " +
 		st.Label.Render("Net ") + "rx " + format.ByteRate(rx) + "  tx " + format.ByteRate(tx) +
-		st.Muted.Render(" ("+strconv.Itoa(len(s.Networks))+")")
+		st.Muted.Render(" ("+strconv.Itoa(len(netShown(s)))+")")
 }
 
 // DiskTotals are the read and write rates summed over the host's disks
@@ -216,10 +242,19 @@ func DiskTotals(s *hs.Snapshot) (read, write collectors.Rate) {
 	return read, write
 }
 
-// NetTotals are the receive and transmit rates summed over the host's
-// network interfaces, valid as DiskTotals is.
+// NetTotals are the receive and transmit rates of the host's traffic on
+// the wire: summed over its physical interfaces, valid as DiskTotals is.
+// A container's download crosses its veth, the bridge and the physical
+// device, and loopback traffic never leaves the host, so a sum over every
+// interface counted one packet up to three times. Without a physical
+// interface (stacktop in a container, whose eth0 is a veth; a snapshot
+// without kinds) every interface but loopback and bridges counts.
 func NetTotals(s *hs.Snapshot) (rx, tx collectors.Rate) {
+	wire := slices.ContainsFunc(s.Networks, func(n hs.NetInterface) bool { return n.Kind == hs.NetPhysical })
 	for _, n := range s.Networks {
+		if wire && n.Kind != hs.NetPhysical || n.Kind == hs.NetLoopback || n.Kind == hs.NetBridge {
+			continue
+		}
 		rx, tx = SumRate(rx, n.RxBytes), SumRate(tx, n.TxBytes)
 	}
 	return rx, tx

@@ -5,6 +5,8 @@
 package host
 
 import (
+	"slices"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -13,6 +15,7 @@ import (
 	"github.com/stacktop/stacktop/actions"
 	hostact "github.com/stacktop/stacktop/actions/host"
 	"github.com/stacktop/stacktop/collectors"
+	ds "github.com/stacktop/stacktop/collectors/docker"
 	hs "github.com/stacktop/stacktop/collectors/host"
 	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
@@ -27,6 +30,20 @@ type Tab struct {
 	sortBy SortKey
 	filter textinput.Model
 	rows   []*hs.Process // snap's processes, filtered and sorted
+	// tree shows rows as a process tree (t); prefix[i] is row i's glyphs
+	// then, nil in the flat list.
+	tree   bool
+	prefix []string
+	// users is the user chooser (u), open or not.
+	users userChooser
+
+	// engines holds the last snapshot of each Docker source, by name; the
+	// CONTAINER column names a process's container from them. names maps
+	// container IDs to names across them (IDs are unique across engines).
+	engines map[string]*ds.Snapshot
+	names   map[string]string
+	// inContainer: some process runs in a container, so CONTAINER shows.
+	inContainer bool
 
 	// cur is the selection: once the user moves it, it follows the
 	// selected PID across refreshes; until then it stays on the top row.
@@ -46,7 +63,7 @@ type Options struct {
 
 // New returns the Host tab; st styles the filter prompt.
 func New(st *theme.Styles, opts Options) *Tab {
-	ti := widgets.NewPrompt(st, "/", "pid, user, name or command")
+	ti := widgets.NewPrompt(st, "/", "text, or user:… container:…")
 	t := &Tab{filter: ti, keys: newKeyMap(), opts: opts}
 	t.enableKeys()
 	return t
@@ -55,11 +72,18 @@ func New(st *theme.Styles, opts Options) *Tab {
 // Title implements view.Tab.
 func (t *Tab) Title() string { return "Host" }
 
-// Kinds implements view.Tab.
-func (t *Tab) Kinds() []collectors.Kind { return []collectors.Kind{collectors.KindHost} }
+// Kinds implements view.Tab: the host, and Docker engines for the names of
+// the containers processes run in.
+func (t *Tab) Kinds() []collectors.Kind {
+	return []collectors.Kind{collectors.KindHost, collectors.KindDocker}
+}
 
-// InputActive implements view.Tab: true while the filter prompt is open.
-func (t *Tab) InputActive() bool { return t.filter.Focused() }
+// InputActive implements view.Tab: true while the filter prompt or the
+// user chooser is open.
+func (t *Tab) InputActive() bool { return t.filter.Focused() || t.users.open }
+
+// Tree reports whether the processes show as a tree.
+func (t *Tab) Tree() bool { return t.tree }
 
 // KeyMap implements view.Tab.
 func (t *Tab) KeyMap() help.KeyMap { return t.keys }
@@ -80,10 +104,17 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case collectors.Update:
-		t.upd = msg
-		if s, ok := msg.Snapshot.(*hs.Snapshot); ok && s != t.snap {
-			t.snap = s
-			t.refresh()
+		if msg.Source.Kind == collectors.KindHost {
+			t.upd = msg
+		}
+		switch s := msg.Snapshot.(type) {
+		case *hs.Snapshot:
+			if s != t.snap {
+				t.snap = s
+				t.refresh()
+			}
+		case *ds.Snapshot:
+			t.engine(msg.Source.Name, s)
 		}
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
@@ -99,8 +130,9 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 }
 
 func (t *Tab) enableKeys() {
-	editing := t.filter.Focused()
+	editing := t.filter.Focused() || t.users.open
 	t.keys.enable(len(t.rows), editing, t.filter.Value() != "")
+	t.keys.enableChooser(t.users.open, t.snap != nil && !editing)
 	target, ok := t.target()
 	t.keys.enableActions(ok && t.opts.Allowed.Can(hostact.TermID, target),
 		ok && t.opts.Allowed.Can(hostact.KillID, target), editing)
@@ -119,6 +151,10 @@ func (t *Tab) target() (actions.Target, bool) {
 func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if t.filter.Focused() {
 		return t.editFilter(msg)
+	}
+	if t.users.open {
+		t.chooseUser(msg)
+		return nil
 	}
 	page := max(t.plan().tableRows, 1)
 	switch {
@@ -140,6 +176,13 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, t.keys.Sort):
 		t.sortBy = (t.sortBy + 1) % sortKeys
 		t.refresh()
+	case key.Matches(msg, t.keys.Tree):
+		// The selected process stays selected in the other layout.
+		t.cur.Picked = t.cur.Picked || t.Selected() != nil
+		t.tree = !t.tree
+		t.refresh()
+	case key.Matches(msg, t.keys.User):
+		t.users.openOn(t.snap.Processes.List, filterUser(t.filter.Value()))
 	case key.Matches(msg, t.keys.Filter):
 		return t.filter.Focus()
 	case key.Matches(msg, t.keys.Clear):
@@ -174,8 +217,49 @@ func (t *Tab) refresh() {
 	if t.snap == nil {
 		return
 	}
-	t.rows = ordered(t.snap.Processes.List, t.sortBy, t.filter.Value())
+	t.rows = ordered(t.snap.Processes.List, t.sortBy, t.filter.Value(), t.containerName)
+	t.prefix = nil
+	if t.tree {
+		t.rows, t.prefix = treeOrder(t.rows)
+	}
+	t.inContainer = slices.ContainsFunc(t.snap.Processes.List, func(p hs.Process) bool { return p.Container != "" })
 	t.cur.Place(len(t.rows), t.pid, t.plan().tableRows)
+}
+
+// engine records a Docker source's snapshot and re-reads container names.
+func (t *Tab) engine(source string, s *ds.Snapshot) {
+	if s == nil {
+		return
+	}
+	if t.engines == nil {
+		t.engines = make(map[string]*ds.Snapshot)
+	}
+	if t.engines[source] == s {
+		return
+	}
+	t.engines[source] = s
+	t.names = make(map[string]string, len(t.names))
+	for _, e := range t.engines {
+		for _, c := range e.Containers {
+			t.names[c.ID] = c.Name
+		}
+	}
+	// A filter may name a container that just got its name.
+	if t.filter.Value() != "" {
+		t.refresh()
+	}
+}
+
+// containerName is the name of the container with ID id as its engine
+// reports it, or the short ID when no engine (or no local one) knows it.
+func (t *Tab) containerName(id string) string {
+	if n, ok := t.names[id]; ok && n != "" {
+		return n
+	}
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
 
 // pid is row i's PID, the id the selection follows.

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ const (
 	colRSS
 	colThreads
 	colStart
+	colContainer // only in the Host tab, while some process is in a container
 	colName
 	colCommand
 	numCols
@@ -34,6 +36,15 @@ const (
 // ProcessColumns returns the process table's columns; sortCol (e.g. "CPU%")
 // gets the arrow of order so the current order shows in the header.
 func ProcessColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
+	return processColumns(sortCol, order, 0)
+}
+
+// processColumns is ProcessColumns with a CONTAINER column of width
+// container (none when 0). It goes before MEM% does when the width runs
+// short (START, THR and MEM% go first), and before COMMAND: at 80 columns
+// all of PID, USER, CPU%, RSS, a 12-cell CONTAINER, NAME and a little of
+// COMMAND fit.
+func processColumns(sortCol string, order widgets.SortOrder, container int) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 1},
 		{Title: "PID", Width: 7, Right: true},
@@ -44,8 +55,13 @@ func ProcessColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 		{Title: "RSS", Width: 9, Right: true},
 		{Title: "THR", Width: 4, Right: true, Drop: 3},
 		{Title: "START", Width: 5, Right: true, Drop: 4},
+		// Drop 2 as MEM%, which stands before it and so goes first.
+		{Title: "CONTAINER", Width: container, Drop: 2},
 		{Title: "NAME", Width: 15},
 		{Title: "COMMAND", Width: 12, Flex: true, Drop: 1},
+	}
+	if container == 0 {
+		cols = slices.Delete(cols, colContainer, colContainer+1)
 	}
 	return widgets.MarkSorted(cols, sortCol, order)
 }
@@ -53,6 +69,16 @@ func ProcessColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 // ProcessRow renders p as one table row. memTotal (bytes) gives MEM%; the
 // clock renders the start time (hh:mm today, otherwise the date).
 func ProcessRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Process, memTotal uint64, selected bool) string {
+	return processRow(ctx, cols, widths, p, memTotal, selected, rowExtras{})
+}
+
+// rowExtras is what the Host tab adds to a row: the container's name (for
+// columns that have CONTAINER) and the tree glyphs before the name.
+type rowExtras struct {
+	container, tree string
+}
+
+func processRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Process, memTotal uint64, selected bool, x rowExtras) string {
 	var cells [numCols]string
 	cells[colMark] = " "
 	if selected {
@@ -69,15 +95,44 @@ func ProcessRow(ctx view.Context, cols []widgets.Column, widths []int, p *hs.Pro
 	cells[colRSS] = format.Bytes(p.RSS)
 	cells[colThreads] = strconv.Itoa(int(p.Threads))
 	cells[colStart] = startTime(ctx, p)
-	cells[colName] = sanitize.Line(p.Name)
-	if widths[colCommand] > 0 {
+	cells[colContainer] = x.container
+	cells[colName] = x.tree + sanitize.Line(p.Name)
+	// COMMAND is the last column; it is left out (width 0) on narrow screens.
+	if widths[len(widths)-1] > 0 {
 		cells[colCommand] = commandLine(ctx, p)
 	}
-	row := widgets.Row(cols, widths, cells[:])
-	if selected {
-		return ctx.Styles.Selected.Render(row)
+	row := cells[:]
+	if len(cols) < numCols {
+		row = slices.Delete(row, colContainer, colContainer+1)
 	}
-	return row
+	line := widgets.Row(cols, widths, row)
+	if selected {
+		return ctx.Styles.Selected.Render(line)
+	}
+	return line
+}
+
+// containerWidth is the CONTAINER column's width at a screen width: 0
+// while no process is in a container; 12 cells below 120 columns; from
+// 120 up, the longest name (or short ID) shown, between 12 and 24.
+func (t *Tab) containerWidth(screen int) int {
+	if !t.inContainer {
+		return 0
+	}
+	w := 12
+	if screen < 120 {
+		return w
+	}
+	seen := make(map[string]bool)
+	for i := range t.snap.Processes.List {
+		id := t.snap.Processes.List[i].Container
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		w = max(w, ansi.StringWidth(sanitize.Line(t.containerName(id))))
+	}
+	return min(w, 24)
 }
 
 // cellState is the state letter, or "?" for a byte that is not printable.
@@ -108,12 +163,29 @@ func (t *Tab) View(ctx view.Context) string {
 	p := planFor(t.snap, ctx.Width, ctx.Height)
 	lines := summary(ctx, t.snap, p)
 	lines = append(lines, t.tableTitle(ctx))
-	cols := ProcessColumns(t.sortBy.column(), t.sortBy.order())
+	cols := processColumns(t.sortBy.column(), t.sortBy.order(), t.containerWidth(ctx.Width))
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, st.TableHeader.Render(widgets.Header(cols, widths)))
+	if t.users.open {
+		// The chooser takes the table's room, so the layout stays put.
+		chooser := t.users.lines(ctx, p.tableRows)
+		for i := len(chooser); i < p.tableRows; i++ {
+			chooser = append(chooser, "")
+		}
+		lines = append(lines, chooser...)
+		lines = append(lines, t.details(ctx, p.details)...)
+		return strings.Join(lines, "\n")
+	}
 	end := min(t.cur.Offset+p.tableRows, len(t.rows))
 	for i := t.cur.Offset; i < end; i++ {
-		lines = append(lines, ProcessRow(ctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel))
+		var x rowExtras
+		if t.inContainer && t.rows[i].Container != "" {
+			x.container = sanitize.Line(t.containerName(t.rows[i].Container))
+		}
+		if t.prefix != nil {
+			x.tree = t.prefix[i]
+		}
+		lines = append(lines, processRow(ctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel, x))
 	}
 	if len(t.rows) == 0 {
 		lines = append(lines, " "+st.Muted.Render("no process matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter"))
@@ -131,17 +203,25 @@ func (t *Tab) View(ctx view.Context) string {
 func (t *Tab) tableTitle(ctx view.Context) string {
 	st := ctx.Styles
 	pr := t.snap.Processes
-	title := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count) +
-		st.Muted.Render(" · "+strconv.Itoa(pr.Running)+" running · "+strconv.Itoa(pr.Threads)+" threads") +
-		"   sort " + st.Label.Render(t.sortBy.String())
+	head := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count)
+	counts := st.Muted.Render(" · " + strconv.Itoa(pr.Running) + " running · " + strconv.Itoa(pr.Threads) + " threads")
+	rest := "   sort " + st.Label.Render(t.sortBy.String())
+	if t.tree {
+		rest += st.Muted.Render(" · ") + st.Label.Render("tree")
+	}
 	switch {
 	case t.filter.Focused():
-		title += "   " + t.filter.View()
+		rest += "   " + t.filter.View()
 	case t.filter.Value() != "":
-		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
+		rest += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
 			st.Muted.Render(" ("+strconv.Itoa(len(t.rows))+" shown)")
 	}
-	return title
+	// The running and thread counts give way first on a narrow screen:
+	// the filter and how many rows it leaves matter more.
+	if ansi.StringWidth(head+counts+rest) > ctx.Width && !t.filter.Focused() {
+		return head + rest
+	}
+	return head + counts + rest
 }
 
 // stateName spells out a kernel process state letter.
@@ -177,6 +257,9 @@ func (t *Tab) details(ctx view.Context, n int) []string {
 	}
 	head := "─ PID " + strconv.Itoa(int(p.PID)) + " · PPID " + strconv.Itoa(int(p.PPID)) +
 		" · " + sanitize.Line(p.User) + " · " + sanitize.Line(p.Name) + " "
+	if p.Container != "" {
+		head += "· container " + sanitize.Line(t.containerName(p.Container)) + " "
+	}
 	rule := st.Title.Render(head) + st.Muted.Render(strings.Repeat("─", max(ctx.Width-ansi.StringWidth(head), 0)))
 	state := cellState(p.State)
 	if s := stateName(p.State); s != "" {
