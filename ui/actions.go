@@ -147,6 +147,9 @@ func (f *actionFlow) allowed(kind string, t actions.Target) bool {
 
 // request starts the flow for a tab's request.
 func (f *actionFlow) request(req view.ActionRequest) tea.Cmd {
+	if f.stage == stagePlan && f.plan != nil {
+		return f.planRequest(req)
+	}
 	if f.active() {
 		f.setStatus(true, "an action is still open — finish it or press esc")
 		return nil
@@ -192,6 +195,40 @@ func (f *actionFlow) request(req view.ActionRequest) tea.Cmd {
 		return f.typed.Focus()
 	}
 	return nil
+}
+
+// planActionMsg is the end of an action the plan view asked for.
+type planActionMsg struct {
+	view *plan.Model
+	res  actions.Result
+	err  error
+}
+
+// planRequest runs what the open plan view asked for (saving the plan)
+// through the registry and the Runner, which checks and audits it like
+// any action. It is a quick local write that needs no yes, so it runs
+// beside the view rather than in the progress dialog, and does not wait
+// for an action running in the background; the outcome goes back to the
+// view.
+func (f *actionFlow) planRequest(req view.ActionRequest) tea.Cmd {
+	pm := f.plan
+	if f.opts.Runner == nil || f.opts.Registry == nil {
+		pm.Saved(pga.SavedPlan{}, errors.New("actions are not available in this session"))
+		return nil
+	}
+	a, err := f.opts.Registry.New(req.Kind, req.Target, req.Params)
+	if err == nil && a.NeedsConfirmation() {
+		err = fmt.Errorf("%s asks for a confirmation, which the plan view cannot show — close the plan first", a.Title)
+	}
+	if err != nil {
+		pm.Saved(pga.SavedPlan{}, err)
+		return nil
+	}
+	runner, ctx := f.opts.Runner, f.ctx
+	return func() tea.Msg {
+		res, err := runner.Run(ctx, a, actions.Confirmation{}, nil)
+		return planActionMsg{view: pm, res: res, err: err}
+	}
 }
 
 // start runs a through the Runner in a command, with a cancellable context
@@ -272,6 +309,10 @@ func (f *actionFlow) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		return waitProgress(msg.id, f.run.progress), true
 	case resultMsg:
 		return f.finish(msg), true
+	case planActionMsg:
+		out, _ := msg.res.Output.(pga.SavedPlan)
+		msg.view.Saved(out, msg.err)
+		return nil, true
 	case shellDoneMsg:
 		if msg.err != nil {
 			f.setStatus(true, "! shell in "+msg.target.Display()+": "+msg.err.Error())
@@ -284,10 +325,6 @@ func (f *actionFlow) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 			f.backups.SetEntries(msg.entries, msg.err)
 		}
 		return nil, true
-	}
-	if f.plan != nil { // a save's outcome
-		_, cmd := f.plan.Update(msg)
-		return cmd, false
 	}
 	return nil, false
 }
@@ -341,7 +378,7 @@ type shellDoneMsg struct {
 func (f *actionFlow) openPlan(a actions.Action, p *pga.Plan, background bool) {
 	base := "plan-" + a.Target.Source + "-" + f.now().Format("20060102-150405")
 	pm := plan.New(p, plan.Options{Title: a.Title + " on " + a.Target.String(), Redact: f.opts.Redact,
-		SaveDir: f.opts.PlanDir, SaveBase: base})
+		Target: a.Target, CanSave: f.allowed(pga.SavePlanID, a.Target), SaveBase: base})
 	if background || f.stage != stageIdle {
 		f.readyPlan = pm
 		f.setStatus(false, "✓ "+a.Title+" on "+a.Target.Display()+" is ready — ! opens the plan")

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"context"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -236,28 +238,51 @@ func (d *driver) until(what string, cond func() bool) {
 }
 
 // TestExplainOpensPlanView: an action whose output is a plan opens the
-// plan view; esc closes it back to the tab, with the outcome on the
-// status line.
+// plan view; its s saves the plan through the Runner (postgres.save_plan,
+// audited, even under read-only) and the view names the files; esc closes
+// it back to the tab, with the outcome on the status line.
 func TestExplainOpensPlanView(t *testing.T) {
-	runner, _ := actionstest.NewRunner(t, actions.RunnerOptions{})
-	root := &pga.Node{Type: "Seq Scan", Relation: "orders", EstRows: 10, ActualRows: 12, ActualMS: 1.5, Loops: 1, TotalMS: 1.5, SelfMS: 1.5}
-	p := &pga.Plan{Analyzed: true, Root: root, Nodes: 1, ExecutionMS: 1.6, Query: "SELECT * FROM orders"}
-	reg, err := actions.NewRegistry(actions.Kind{ID: "test.explain", Title: "EXPLAIN", Risk: actions.Read, TargetKind: collectors.KindPostgres,
+	runner, audit := actionstest.NewRunner(t, actions.RunnerOptions{ReadOnly: true})
+	raw := `[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "orders", "Plan Rows": 10, "Actual Rows": 12, "Actual Total Time": 1.5, "Actual Loops": 1}, "Execution Time": 1.6}]`
+	root := &pga.Node{Type: "Seq Scan", Relation: "orders", EstRows: 10, ActualRows: 12, ActualMS: 1.5, Loops: 1}
+	p := &pga.Plan{Analyzed: true, Root: root, ExecutionMS: 1.6, Query: "SELECT * FROM orders", JSON: []byte(raw)}
+	p.Derive()
+	dir := filepath.Join(t.TempDir(), "plans")
+	kinds := []actions.Kind{{ID: "test.explain", Title: "EXPLAIN", Risk: actions.Read, TargetKind: collectors.KindPostgres,
 		New: func(tg actions.Target, _ actions.Params) (actions.Action, error) {
 			return actions.Action{ID: "test.explain", Title: "EXPLAIN", Risk: actions.Read, Target: tg, Description: "Plan it.",
 				Run:    func(context.Context, func(actions.Progress)) error { return nil },
 				Output: func() any { return p }}, nil
-		}})
+		}}}
+	for _, k := range pga.Kinds(pga.Options{PlanDir: dir}) {
+		if k.ID == pga.SavePlanID {
+			kinds = append(kinds, k)
+		}
+	}
+	reg, err := actions.NewRegistry(kinds...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newModel(t.Context(), Options{Now: fixture.Now, Runner: runner, Registry: reg, PlanDir: t.TempDir()}, asciiStyles(), nil)
+	m := newModel(t.Context(), Options{Now: fixture.Now, Runner: runner, Registry: reg}, asciiStyles(), nil)
 	send(m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	d := newDriver(t, m)
 	d.send(view.ActionRequest{Kind: "test.explain", Target: actions.Target{Kind: collectors.KindPostgres, Source: "main"}})
 	d.until("the plan view", func() bool { return strings.Contains(m.View(), "EXPLAIN on postgres:main") })
 	if v := m.View(); !strings.Contains(v, "Seq Scan on orders") || !strings.Contains(v, "s save text+json") {
 		t.Errorf("plan view lacks the node or the save key:\n%s", v)
+	}
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'s'}})
+	text := filepath.Join(dir, "plan-main-"+fixture.Now().Format("20060102-150405")+".txt")
+	d.until("the save's outcome", func() bool { return strings.Contains(m.View(), "saved "+text) })
+	if b, err := os.ReadFile(text); err != nil || !strings.Contains(string(b), "Seq Scan on orders") || !strings.Contains(string(b), "SELECT * FROM orders") {
+		t.Errorf("saved text: %v\n%s", err, b)
+	}
+	recs := actionstest.ReadAudit(t, audit)
+	if len(recs) != 2 || recs[1].Action != pga.SavePlanID || recs[1].Outcome != actions.OutcomeOK || recs[1].Target.Source != "main" {
+		t.Errorf("audit %+v, want the EXPLAIN then one ok postgres.save_plan", recs)
+	}
+	if !m.flow.active() || m.flow.stage != stagePlan {
+		t.Error("saving left the plan view")
 	}
 	d.send(tea.KeyMsg{Type: tea.KeyEsc})
 	if m.flow.active() || !strings.Contains(m.View(), "✓ EXPLAIN on postgres:main: done") {

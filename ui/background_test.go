@@ -54,7 +54,7 @@ func newBackgroundModel(t *testing.T, s *slowBackup) (*model, *driver, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := newModel(t.Context(), Options{Now: fixture.Now, Runner: runner, Registry: reg, PlanDir: t.TempDir()}, asciiStyles(), nil)
+	m := newModel(t.Context(), Options{Now: fixture.Now, Runner: runner, Registry: reg}, asciiStyles(), nil)
 	send(m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	send(m, hubMsg(fixture.HostSeries(150, 300)))
 	send(m, hubMsg(otherSources(fixture.Now())))

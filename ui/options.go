@@ -33,9 +33,6 @@ type Options struct {
 	// Registry holds the action kinds the dashboard may build; a kind not in
 	// it is never offered. Nil is the same as an empty registry.
 	Registry *actions.Registry
-	// PlanDir is where the plan view saves plans (text and JSON); the
-	// save key is offered only when it is set.
-	PlanDir string
 	// ListBackups lists the existing backups of a Postgres target (of one
 	// database when database is not ""), for the backup list. It does I/O
 	// and is called only inside a command; nil hides the backup list.

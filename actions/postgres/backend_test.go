@@ -138,7 +138,8 @@ func TestVacuumAnalyze(t *testing.T) {
 // backup file appears.
 func TestPostgresActionsRefusedWhenReadOnly(t *testing.T) {
 	backups := t.TempDir()
-	f := newFixture(t, pga.Options{BackupDir: backups}, `CREATE SEQUENCE s`, `CREATE TABLE t (v bigint)`, `INSERT INTO t VALUES (1)`)
+	plans := t.TempDir()
+	f := newFixture(t, pga.Options{BackupDir: backups, PlanDir: plans}, `CREATE SEQUENCE s`, `CREATE TABLE t (v bigint)`, `INSERT INTO t VALUES (1)`)
 	counter := func(t testing.TB, q string) int64 {
 		var n int64
 		f.query(t, q, &n)
@@ -162,6 +163,9 @@ func TestPostgresActionsRefusedWhenReadOnly(t *testing.T) {
 			}}
 		case pga.BackupID:
 			return actionstest.Case{Target: f.target(f.db), Unchanged: func(t testing.TB) { assertNoBackupFiles(t, backups) }}
+		case pga.SavePlanID:
+			// Read: it must pass the gate (it is not run here).
+			return actionstest.Case{Target: f.target(""), Params: actions.Params{"plan": `[{"Plan": {"Node Type": "Result"}}]`}}
 		default:
 			before := counter(t, `SELECT last_value FROM s`)
 			return actionstest.Case{Target: f.target(""), Params: actions.Params{"query": "UPDATE t SET v = nextval('s')"},

@@ -45,6 +45,9 @@ type Options struct {
 	PgDumpPath, PgRestorePath string
 	// BackupTimeout bounds one backup, dump and verification; default 6h.
 	BackupTimeout time.Duration
+	// PlanDir is where the plan view's plans are saved (created 0700 if
+	// missing); saving a plan is refused without it.
+	PlanDir string
 }
 
 func (o Options) withDefaults() Options {
@@ -74,7 +77,7 @@ func Kinds(opts Options) []actions.Kind {
 	opts = opts.withDefaults()
 	return []actions.Kind{
 		backendKind(opts, false), backendKind(opts, true), vacuumKind(opts),
-		explainKind(opts, false), explainKind(opts, true), backupKind(opts),
+		explainKind(opts, false), explainKind(opts, true), backupKind(opts), savePlanKind(opts),
 	}
 }
 

@@ -25,6 +25,16 @@ const (
 	ExplainAnalyzeID = "postgres.explain_analyze"
 )
 
+// genericPlanVersion is the first server_version_num with EXPLAIN
+// (GENERIC_PLAN).
+const genericPlanVersion = 160000
+
+// GenericPlans reports whether a server of versionNum (server_version_num)
+// plans a statement with $n parameters without their values: a plain
+// EXPLAIN (GENERIC_PLAN), PostgreSQL 16 and later. The UI asks for values
+// exactly when this is false; the action decides with it too.
+func GenericPlans(versionNum int) bool { return versionNum >= genericPlanVersion }
+
 // explainKind: Params "query" (one statement), "database" (where to run
 // it; default the target's), "args" (a JSON array of strings, the values
 // of $1…$n).
@@ -153,7 +163,7 @@ func (e *explain) options(version int) (opts string, generic bool, err error) {
 	if e.params == 0 || len(e.args) > 0 {
 		return opts, false, nil
 	}
-	if !e.analyze && version >= 160000 {
+	if !e.analyze && GenericPlans(version) {
 		return "GENERIC_PLAN, " + opts, true, nil
 	}
 	how := "give values for them"

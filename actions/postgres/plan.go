@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -42,13 +43,19 @@ type Node struct {
 	Schema       string `json:"Schema"`
 	Alias        string `json:"Alias"`
 	Index        string `json:"Index Name"`
+	// ParallelAware is true for a node that shares its work with the other
+	// processes of a parallel query ("Parallel Seq Scan").
+	ParallelAware bool `json:"Parallel Aware"`
 
 	StartupCost float64 `json:"Startup Cost"`
 	TotalCost   float64 `json:"Total Cost"`
 	// EstRows is the planner's rows per loop.
 	EstRows float64 `json:"Plan Rows"`
 
-	// ActualRows and ActualMS are per loop (averaged), as the server gives them.
+	// ActualRows and ActualMS are per loop (averaged), as the server gives
+	// them. Under a Gather, Loops counts the loops of every process that
+	// ran the node (workers and leader), so rows × loops is the total, but
+	// time × loops is the processes' time added up, not time that passed.
 	ActualRows float64 `json:"Actual Rows"`
 	ActualMS   float64 `json:"Actual Total Time"`
 	Loops      float64 `json:"Actual Loops"`
@@ -67,20 +74,27 @@ type Node struct {
 	PeakMemoryKB    float64  `json:"Peak Memory Usage"`
 	HashAggBatches  float64  `json:"HashAgg Batches"`
 	DiskUsageKB     float64  `json:"Disk Usage"`
-	WorkersLaunched float64  `json:"Workers Launched"`
-	SharedHit       int64    `json:"Shared Hit Blocks"`
-	SharedRead      int64    `json:"Shared Read Blocks"`
-	SharedDirtied   int64    `json:"Shared Dirtied Blocks"`
-	SharedWritten   int64    `json:"Shared Written Blocks"`
-	TempRead        int64    `json:"Temp Read Blocks"`
-	TempWritten     int64    `json:"Temp Written Blocks"`
-	Children        []*Node  `json:"Plans"`
+	// WorkersPlanned and WorkersLaunched are a Gather's (or Gather
+	// Merge's) parallel workers; launched is known with ANALYZE only.
+	WorkersPlanned  float64 `json:"Workers Planned"`
+	WorkersLaunched float64 `json:"Workers Launched"`
+	SharedHit       int64   `json:"Shared Hit Blocks"`
+	SharedRead      int64   `json:"Shared Read Blocks"`
+	SharedDirtied   int64   `json:"Shared Dirtied Blocks"`
+	SharedWritten   int64   `json:"Shared Written Blocks"`
+	TempRead        int64   `json:"Temp Read Blocks"`
+	TempWritten     int64   `json:"Temp Written Blocks"`
+	Children        []*Node `json:"Plans"`
 
 	// Derived, after parsing (ANALYZE only):
 
-	// TotalMS is the time spent in this node and below over all loops.
+	// TotalMS is the time that passed in this node and below over all
+	// loops. Under a Gather the processes run side by side, so it is the
+	// time of one process, not their sum (see derive). It is never more
+	// than the parent's TotalMS, nor than the whole execution.
 	TotalMS float64 `json:"-"`
-	// SelfMS is TotalMS minus the children's: the time this node itself took.
+	// SelfMS is TotalMS minus the children's: the time this node itself
+	// took; never negative.
 	SelfMS float64 `json:"-"`
 	// Misestimate is how far the estimate was off, as a factor ≥ 1 (10 =
 	// ten times too many or too few rows); 0 when not analyzed or never run.
@@ -102,10 +116,13 @@ const hotShare = 0.10
 // orders o", "Index Scan using orders_pkey on orders", "Hash Join".
 func (n *Node) Label() string {
 	var b strings.Builder
-	b.WriteString(n.Type)
+	if n.ParallelAware {
+		b.WriteString("Parallel ")
+	}
 	if name, ok := aggregateNames[n.Strategy]; ok && n.Type == "Aggregate" {
-		b.Reset()
 		b.WriteString(name)
+	} else {
+		b.WriteString(n.Type)
 	}
 	if n.JoinType != "" && n.JoinType != "Inner" {
 		fmt.Fprintf(&b, " (%s)", n.JoinType)
@@ -157,22 +174,60 @@ func parsePlan(raw []byte, analyzed bool) (*Plan, error) {
 	}
 	p := &Plan{Analyzed: analyzed, Root: rows[0].Plan, JSON: raw,
 		PlanningMS: rows[0].PlanningTime, ExecutionMS: rows[0].ExecutionTime}
-	derive(p.Root, 0, &p.Nodes)
-	if analyzed {
-		whole := max(p.Root.TotalMS, p.ExecutionMS)
-		p.Root.Walk(func(n *Node) { n.Hot = whole > 0 && n.SelfMS >= hotShare*whole })
-	}
+	p.Derive()
 	return p, nil
 }
 
-// derive fills TotalMS, SelfMS, Misestimate and Depth below n.
-func derive(n *Node, depth int, count *int) {
+// Derive fills the figures derived from the server's (Nodes, and each
+// node's Depth, TotalMS, SelfMS, Misestimate and Hot). Parsing calls it; a
+// plan built by hand (a test's fixture) calls it to read like a parsed one.
+func (p *Plan) Derive() {
+	p.Nodes = 0
+	// The root can take no longer than the whole execution, when known.
+	ceiling := math.Inf(1)
+	if p.Analyzed && p.ExecutionMS > 0 {
+		ceiling = p.ExecutionMS
+	}
+	derive(p.Root, 0, 1, ceiling, &p.Nodes)
+	if p.Analyzed {
+		whole := max(p.Root.TotalMS, p.ExecutionMS)
+		p.Root.Walk(func(n *Node) { n.Hot = whole > 0 && n.SelfMS >= hotShare*whole })
+	}
+}
+
+// derive fills TotalMS, SelfMS, Misestimate and Depth below n. procs is
+// how many processes run n side by side: 1, or under a Gather its
+// workers and the leader. ceiling is the parent's TotalMS.
+//
+// PostgreSQL reports a node's time per loop, averaged over every loop of
+// every process that ran it; under a Gather, Loops counts all of those
+// loops (a Parallel Seq Scan with two workers has 3 loops, one per
+// process, running at the same time). Time × loops would add up the
+// processes' time — a scan taking 400 ms in each of three processes
+// would show 1.2 s under a Gather that took 420 ms. Dividing the loops
+// among the processes gives the time that passed, as explain.depesz.com
+// and PEV2 compute it: time × loops ÷ processes, at least one loop's time.
+func derive(n *Node, depth int, procs, ceiling float64, count *int) {
 	*count++
 	n.Depth = depth
-	n.TotalMS = n.ActualMS * n.Loops
+	loops := n.Loops
+	if procs > 1 && loops > 0 {
+		loops = max(loops/procs, 1)
+	}
+	// A child can never look slower than its parent: the server's clocks
+	// per process and per loop can disagree a little (workers start
+	// before the Gather counts, rounding of the averages), and a child
+	// shown slower than what contains it would only mislead.
+	n.TotalMS = min(n.ActualMS*loops, ceiling)
+	childProcs := procs
+	if (n.Type == "Gather" || n.Type == "Gather Merge") && n.Loops > 0 {
+		// Workers Launched is summed over the Gather's own loops; the
+		// leader runs the plan too (parallel_leader_participation).
+		childProcs = n.WorkersLaunched/n.Loops + 1
+	}
 	children := 0.0
 	for _, c := range n.Children {
-		derive(c, depth+1, count)
+		derive(c, depth+1, childProcs, n.TotalMS, count)
 		// An InitPlan runs once on its own, not inside this node's time
 		// in every case; count only children feeding rows.
 		if c.Relationship != "InitPlan" {

@@ -7,8 +7,8 @@ import (
 
 // Text renders the plan as plain text, for saving to a file: a header,
 // the findings, then one line per node (indented by depth) with its
-// figures and a second line with its condition, when it has one. Query
-// text is written raw; sanitize before showing it on a terminal.
+// figures, and a line for each of its Details. Query text is written raw;
+// sanitize before showing it on a terminal.
 func (p *Plan) Text() string {
 	var b strings.Builder
 	b.Grow(p.Nodes * 160)
@@ -59,30 +59,68 @@ func writeNode(b *strings.Builder, n *Node, analyzed bool) {
 		}
 		b.WriteByte('\n')
 	}
-	if c := n.condition(); c != "" {
-		b.WriteString(indent + "     " + c + "\n")
+	for _, d := range n.Details() {
+		b.WriteString(indent + "     " + d.String() + "\n")
 	}
 }
 
-// condition is the node's most telling condition, as EXPLAIN names it.
-func (n *Node) condition() string {
+// Detail is one line under a node's label: a condition as EXPLAIN names
+// it, or a Gather's workers. Details is the one definition of which a node
+// has and how they are labelled, for the plan view and the saved text alike.
+type Detail struct {
+	// Label names it in lower case, as EXPLAIN's text format does:
+	// "index cond", "filter", "sort key", "workers".
+	Label string
+	// Expr is the SQL quoted from the plan (raw, untrusted: mask it under
+	// redaction, sanitize it for a terminal); "" for figures of ours.
+	Expr string
+	// Note is our figures after it: "removed 99.5k", "external merge,
+	// 8.9 MB disk", "2 planned, 2 launched".
+	Note string
+}
+
+// String is "label: expr (note)", or "label: note" without an expression.
+func (d Detail) String() string {
 	switch {
-	case n.IndexCond != "":
-		return "index cond: " + n.IndexCond
-	case n.HashCond != "":
-		return "hash cond: " + n.HashCond
-	case n.Filter != "" && n.RemovedByFilter > 0:
-		return fmt.Sprintf("filter: %s (removed %s)", n.Filter, count(n.RemovedByFilter*max(n.Loops, 1)))
-	case n.Filter != "":
-		return "filter: " + n.Filter
-	case n.JoinFilter != "":
-		return "join filter: " + n.JoinFilter
-	case len(n.SortKey) > 0:
-		s := "sort key: " + strings.Join(n.SortKey, ", ")
-		if n.SortMethod != "" {
-			s += fmt.Sprintf(" (%s, %s %s)", n.SortMethod, kb(n.SortSpaceKB), strings.ToLower(n.SortSpaceType))
-		}
-		return s
+	case d.Expr == "":
+		return d.Label + ": " + d.Note
+	case d.Note == "":
+		return d.Label + ": " + d.Expr
 	}
-	return ""
+	return d.Label + ": " + d.Expr + " (" + d.Note + ")"
+}
+
+// Details lists the node's details in the order EXPLAIN prints them.
+func (n *Node) Details() []Detail {
+	var out []Detail
+	if n.WorkersPlanned > 0 || n.WorkersLaunched > 0 {
+		note := count(n.WorkersPlanned) + " planned"
+		if n.Loops > 0 { // known only when it ran, under ANALYZE
+			note += ", " + count(n.WorkersLaunched) + " launched"
+		}
+		out = append(out, Detail{Label: "workers", Note: note})
+	}
+	if len(n.SortKey) > 0 {
+		d := Detail{Label: "sort key", Expr: strings.Join(n.SortKey, ", ")}
+		if n.SortMethod != "" {
+			d.Note = fmt.Sprintf("%s, %s %s", n.SortMethod, kb(n.SortSpaceKB), strings.ToLower(n.SortSpaceType))
+		}
+		out = append(out, d)
+	}
+	for _, c := range []struct{ label, expr string }{
+		{"index cond", n.IndexCond}, {"hash cond", n.HashCond}, {"join filter", n.JoinFilter},
+	} {
+		if c.expr != "" {
+			out = append(out, Detail{Label: c.label, Expr: c.expr})
+		}
+	}
+	if n.Filter != "" {
+		d := Detail{Label: "filter", Expr: n.Filter}
+		if n.RemovedByFilter > 0 {
+			// Per loop on the server, like rows: × loops is the total.
+			d.Note = "removed " + count(n.RemovedByFilter*max(n.Loops, 1))
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -41,7 +41,7 @@ func pgActionOptions(cfg *Config) pgact.Options {
 	}
 	a := cfg.Actions
 	return pgact.Options{DSNs: dsns, BackupDir: a.BackupDir, Retention: a.BackupRetention,
-		PgDumpPath: a.PgDumpPath, PgRestorePath: a.PgRestorePath, BackupTimeout: a.BackupTimeout}
+		PgDumpPath: a.PgDumpPath, PgRestorePath: a.PgRestorePath, BackupTimeout: a.BackupTimeout, PlanDir: planDir(cfg)}
 }
 
 // buildRegistry is the one registry of action kinds this process offers,
@@ -96,5 +96,6 @@ func openRunner(cfg *Config, getenv func(string) string) (*actions.Runner, *acti
 	return r, audit, nil
 }
 
-// planDir is where the plan view saves plans: plans/ in the state directory.
+// planDir is where the plan view's save (postgres.save_plan) writes plans:
+// plans/ in the state directory.
 func planDir(cfg *Config) string { return filepath.Join(cfg.StateDir, "plans") }

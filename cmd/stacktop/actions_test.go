@@ -18,6 +18,7 @@ import (
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/actions/actionstest"
 	hostact "github.com/stacktop/stacktop/actions/host"
+	pgact "github.com/stacktop/stacktop/actions/postgres"
 	"github.com/stacktop/stacktop/collectors/docker/dockertest"
 	"github.com/stacktop/stacktop/collectors/postgres/pgtest"
 	"github.com/stacktop/stacktop/ui"
@@ -320,10 +321,17 @@ func TestDashboardWiring(t *testing.T) {
 	var opts ui.Options
 	var stderr bytes.Buffer
 	closeAudit := wireActions(&opts, cfg, &env{stderr: &stderr, getenv: testEnv(nil)})
-	if closeAudit == nil || opts.Runner == nil || opts.Registry == nil || opts.ListBackups == nil || opts.PlanDir == "" {
+	if closeAudit == nil || opts.Runner == nil || opts.Registry == nil || opts.ListBackups == nil {
 		t.Fatalf("actions not wired: %+v (%s)", opts, stderr.String())
 	}
 	defer closeAudit()
+	// The plan view's save is an action like any other, allowed under
+	// read-only (it only writes new local files), into the state directory.
+	save, err := opts.Registry.New(pgact.SavePlanID, actions.Target{Kind: "postgres", Source: "main"},
+		actions.Params{"plan": `[{"Plan": {"Node Type": "Result"}}]`, "name": "p"})
+	if err != nil || opts.Runner.Allowed(save) != nil || !strings.Contains(save.Description, planDir(cfg)) {
+		t.Errorf("save plan under --read-only: %v, allowed %v, %q", err, opts.Runner.Allowed(save), save.Description)
+	}
 	k, _ := opts.Registry.Lookup(hostact.KillID)
 	if err := opts.Runner.KindAllowed(k, actions.Target{Kind: "host", Source: "local"}); err == nil {
 		t.Error("--read-only did not reach the dashboard's Runner")

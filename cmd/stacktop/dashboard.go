@@ -78,7 +78,7 @@ func wireActions(opts *ui.Options, cfg *Config, e *env) (closeAudit func()) {
 		slog.Warn("actions disabled", "err", err)
 		return nil
 	}
-	opts.Runner, opts.Registry, opts.PlanDir = runner, reg, planDir(cfg)
+	opts.Runner, opts.Registry = runner, reg
 	opts.ListBackups = backupLister(cfg.Actions.BackupDir)
 	return func() { _ = audit.Close() }
 }

@@ -66,6 +66,9 @@ func readOnlyCase(t *testing.T, c *pgtest.Cluster, cfg *Config, k actions.Kind) 
 					t.Errorf("%d rows changed", n)
 				}
 			}}
+	case pgact.SavePlanID:
+		// Read: allowed under read-only (only checked, not run, here).
+		return actionstest.Case{Target: pgTarget, Params: actions.Params{"plan": `[{"Plan": {"Node Type": "Result"}}]`}}
 	case pgact.BackupID:
 		return actionstest.Case{Target: pgTarget, Params: actions.Params{"database": "app"}, Unchanged: func(t testing.TB) {
 			if entries, err := os.ReadDir(cfg.Actions.BackupDir); err == nil && len(entries) > 0 {

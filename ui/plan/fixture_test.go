@@ -19,30 +19,9 @@ func testCtx(w, h int) view.Context {
 	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now()}
 }
 
-// derive fills the figures actions/postgres derives after parsing (total
-// and self time, misestimate, depth, hot), the way it documents them, so a
-// fixture reads like a parsed plan.
-func derive(p *pga.Plan) {
-	var walk func(n *pga.Node, depth int)
-	walk = func(n *pga.Node, depth int) {
-		p.Nodes++
-		n.Depth = depth
-		n.TotalMS = n.ActualMS * n.Loops
-		children := 0.0
-		for _, c := range n.Children {
-			walk(c, depth+1)
-			children += c.TotalMS
-		}
-		n.SelfMS = max(n.TotalMS-children, 0)
-		if n.Loops > 0 {
-			est, act := max(n.EstRows, 1), max(n.ActualRows, 1)
-			n.Misestimate = max(est/act, act/est)
-		}
-	}
-	walk(p.Root, 0)
-	whole := max(p.Root.TotalMS, p.ExecutionMS)
-	p.Root.Walk(func(n *pga.Node) { n.Hot = p.Analyzed && n.SelfMS >= 0.1*whole })
-}
+// derive fills the figures actions/postgres derives after parsing, by its
+// own rule, so a fixture reads like a parsed plan.
+func derive(p *pga.Plan) { p.Derive() }
 
 // analyzedPlan is an EXPLAIN ANALYZE of a join with a hot sequential scan
 // behind a selective filter, a 100× misestimate, a sort spilling to disk

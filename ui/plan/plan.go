@@ -2,7 +2,8 @@
 // as a scrollable tree with each node's own and total time, hot nodes
 // highlighted, estimated against actual rows with large misestimates
 // flagged, loops and buffers, and the findings in plain language above it.
-// The plan can be saved as text and JSON with a key.
+// The plan can be saved as text and JSON with a key: the view asks the
+// root for actions/postgres.SavePlanID, which the Runner runs and audits.
 //
 // Rendering is lazy: the tree is flattened once into rows (no formatting),
 // and View formats only the rows on screen, so a 500-node plan draws as
@@ -10,15 +11,13 @@
 package plan
 
 import (
-	"fmt"
-	"strings"
-	"time"
-
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/stacktop/stacktop/actions"
 	pga "github.com/stacktop/stacktop/actions/postgres"
+	"github.com/stacktop/stacktop/ui/view"
 )
 
 // Options configure the view.
@@ -27,26 +26,29 @@ type Options struct {
 	Title string
 	// Redact masks literals in the query, the conditions and the findings.
 	Redact bool
-	// SaveDir is where the save key writes the plan; "" disables saving.
-	SaveDir string
-	// SaveBase is the file name (without extension) to save under;
-	// "plan-<time>" when empty.
+	// Target is the server the plan came from: the save key's target.
+	Target actions.Target
+	// CanSave offers the save key: the root found SavePlanID registered
+	// and allowed (view.Allowed).
+	CanSave bool
+	// SaveBase is the file name (without extension) to save under; the
+	// action picks plan-SOURCE-TIME when empty.
 	SaveBase string
 }
 
 // KeyMap is the plan view's keys.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom, Save, Close key.Binding
+	Up, Down, PageUp, PageDown, Top, Bottom, Save, Help, Close key.Binding
 }
 
 // ShortHelp implements help.KeyMap.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Down, k.Up, k.PageDown, k.Save, k.Close}
+	return []key.Binding{k.Down, k.Up, k.PageDown, k.Save, k.Help, k.Close}
 }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Save, k.Close}}
+	return [][]key.Binding{{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Save, k.Help, k.Close}}
 }
 
 func newKeyMap(canSave bool) KeyMap {
@@ -58,17 +60,18 @@ func newKeyMap(canSave bool) KeyMap {
 		Top:      key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
 		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save text+json")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Close:    key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc", "close")),
 	}
 	k.Save.SetEnabled(canSave)
 	return k
 }
 
-// row is one line of the tree: a node, or the condition line under it.
+// row is one line of the tree: a node, or one of its details under it.
 type row struct {
 	node   *pga.Node
-	prefix string // tree drawing before the label ("│  ├─ ")
-	cond   string // set for a condition line
+	prefix string     // tree drawing before the label ("│  ├─ ")
+	detail pga.Detail // set (Label) for a detail line
 }
 
 // Model is an open plan view.
@@ -84,6 +87,10 @@ type Model struct {
 	saved    string
 	savedBad bool
 	saving   bool
+	// help shows the keys over the plan (?); helpView is made at the
+	// first ?, as most plans are read without it.
+	help     bool
+	helpView *help.Model
 
 	// wrapped caches the header lines (query, findings) for one width.
 	wrapped      []string
@@ -92,7 +99,7 @@ type Model struct {
 
 // New returns a view of p.
 func New(p *pga.Plan, opts Options) *Model {
-	m := &Model{plan: p, opts: opts, keys: newKeyMap(opts.SaveDir != ""), page: 1}
+	m := &Model{plan: p, opts: opts, keys: newKeyMap(opts.CanSave), page: 1}
 	if p != nil && p.Root != nil {
 		m.rows = make([]row, 0, 2*max(p.Nodes, 1))
 		m.flatten(p.Root, "", "")
@@ -101,16 +108,18 @@ func New(p *pga.Plan, opts Options) *Model {
 }
 
 // flatten walks the tree once, recording each node's tree prefix (lead)
-// and the prefix its children continue from (childLead), with the node's
-// condition on a line of its own under its label.
+// and the prefix its children continue from (childLead), with each of the
+// node's details on a line of its own under its label.
 func (m *Model) flatten(n *pga.Node, lead, childLead string) {
 	m.rows = append(m.rows, row{node: n, prefix: lead})
-	if c := condition(n); c != "" {
+	if details := n.Details(); len(details) > 0 {
 		bar := childLead + "   "
 		if len(n.Children) > 0 {
 			bar = childLead + "│  "
 		}
-		m.rows = append(m.rows, row{node: n, prefix: bar, cond: c})
+		for _, d := range details {
+			m.rows = append(m.rows, row{node: n, prefix: bar, detail: d})
+		}
 	}
 	for i, c := range n.Children {
 		if i == len(n.Children)-1 {
@@ -124,34 +133,41 @@ func (m *Model) flatten(n *pga.Node, lead, childLead string) {
 // KeyMap returns the view's keys for the help bar.
 func (m *Model) KeyMap() help.KeyMap { return m.keys }
 
-// savedMsg reports a save's outcome.
-type savedMsg struct {
-	view     *Model
-	text, js string
-	err      error
-}
-
-// Update handles keys and the save's outcome; closed is true when the
-// user closed the view. The save runs in the returned command.
+// Update handles keys; closed is true when the user closed the view. The
+// save key returns a view.Request for SavePlanID: the root runs it through
+// the Runner and reports back with Saved.
 func (m *Model) Update(msg tea.Msg) (closed bool, cmd tea.Cmd) {
-	switch msg := msg.(type) {
-	case savedMsg:
-		if msg.view == m {
-			m.saving = false
-			if msg.err != nil {
-				m.saved, m.savedBad = msg.err.Error(), true
-			} else {
-				m.saved, m.savedBad = "saved "+msg.text+" and "+msg.js, false
-			}
-		}
-	case tea.KeyMsg:
+	if msg, ok := msg.(tea.KeyMsg); ok {
 		return m.handleKey(msg)
 	}
 	return false, nil
 }
 
+// Saved shows how the save ended: the two files, or why not.
+func (m *Model) Saved(out pga.SavedPlan, err error) {
+	m.saving = false
+	if err != nil {
+		m.saved, m.savedBad = err.Error(), true
+		return
+	}
+	m.saved, m.savedBad = "saved "+out.Text+" and "+out.JSON, false
+}
+
 func (m *Model) handleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	if m.help {
+		// The keys overlay: ? or esc closes it, not the plan.
+		if key.Matches(msg, m.keys.Help, m.keys.Close) {
+			m.help = false
+		}
+		return false, nil
+	}
 	switch {
+	case key.Matches(msg, m.keys.Help):
+		if m.helpView == nil {
+			h := help.New()
+			m.helpView = &h
+		}
+		m.help = true
 	case key.Matches(msg, m.keys.Close):
 		return true, nil
 	case key.Matches(msg, m.keys.Up):
@@ -168,7 +184,7 @@ func (m *Model) handleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 		m.offset = m.maxOffset()
 	case key.Matches(msg, m.keys.Save) && !m.saving && m.plan != nil:
 		m.saving, m.saved, m.savedBad = true, "saving…", false
-		return false, m.save()
+		return false, view.Request(pga.SavePlanID, m.opts.Target, pga.SavePlanParams(m.plan, m.opts.SaveBase))
 	}
 	return false, nil
 }
@@ -185,39 +201,4 @@ func (m *Model) maxOffset() int {
 		return 0
 	}
 	return total - m.page + 1
-}
-
-// save writes the plan in a command: it is file I/O.
-func (m *Model) save() tea.Cmd {
-	p, dir, base := m.plan, m.opts.SaveDir, m.opts.SaveBase
-	return func() tea.Msg {
-		if base == "" {
-			base = "plan-" + time.Now().Format("20060102-150405")
-		}
-		text, js, err := p.Save(dir, base)
-		return savedMsg{view: m, text: text, js: js, err: err}
-	}
-}
-
-// condition is the node's most telling condition, as EXPLAIN names it.
-func condition(n *pga.Node) string {
-	switch {
-	case n.IndexCond != "":
-		return "index cond: " + n.IndexCond
-	case n.HashCond != "":
-		return "hash cond: " + n.HashCond
-	case n.Filter != "" && n.RemovedByFilter > 0:
-		return fmt.Sprintf("filter: %s (removed %s)", n.Filter, countStr(n.RemovedByFilter*max(n.Loops, 1)))
-	case n.Filter != "":
-		return "filter: " + n.Filter
-	case n.JoinFilter != "":
-		return "join filter: " + n.JoinFilter
-	case len(n.SortKey) > 0:
-		s := "sort key: " + strings.Join(n.SortKey, ", ")
-		if n.SortMethod != "" {
-			s += " (" + n.SortMethod + ", " + strings.ToLower(n.SortSpaceType) + ")"
-		}
-		return s
-	}
-	return ""
 }

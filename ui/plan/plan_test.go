@@ -1,9 +1,8 @@
 package plan
 
 import (
+	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,15 +12,19 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
+	"github.com/stacktop/stacktop/actions"
+	pga "github.com/stacktop/stacktop/actions/postgres"
+	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/ui/internal/keytest"
 	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
 )
 
 // TestGolden records the plan view. Regenerate with
 // `go test ./ui/plan -update`; read the files before committing.
 func TestGolden(t *testing.T) {
 	t.Run("analyzed_160x48", func(t *testing.T) {
-		m := New(analyzedPlan(), Options{Title: "EXPLAIN ANALYZE on pg:main", SaveDir: t.TempDir()})
+		m := New(analyzedPlan(), Options{Title: "EXPLAIN ANALYZE on pg:main", CanSave: true})
 		golden.RequireEqual(t, []byte(m.View(testCtx(160, 48))))
 	})
 	t.Run("analyzed_redacted_100x30", func(t *testing.T) {
@@ -72,7 +75,7 @@ func TestViewShowsWhatMatters(t *testing.T) {
 	if !strings.Contains(idxLine, "~100× more") || strings.HasPrefix(idxLine, "!") {
 		t.Errorf("the 100× misestimate is not flagged (or the cheap node is marked hot): %q", idxLine)
 	}
-	for _, want := range []string{"Findings", "Sequential scan of orders", "Sort spilled", "never executed", "removed 99.5k", "hit 120 read 5400", "execution 241.3 ms"} {
+	for _, want := range []string{"Findings", "Sequential scan of orders", "Sort spilled", "never executed", "removed 100k", "hit 120 read 5400", "execution 241.3 ms"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("view lacks %q", want)
 		}
@@ -115,34 +118,84 @@ func TestScrollAndClose(t *testing.T) {
 	}
 }
 
-func TestSaveWritesTextAndJSON(t *testing.T) {
-	dir := t.TempDir()
-	m := New(analyzedPlan(), Options{SaveDir: dir, SaveBase: "plan-main"})
+// TestSaveAsksTheRunner: s does not write a file itself (ui does no I/O);
+// it asks the root for the save action with the plan as the server gave
+// it, says "saving…", and shows the outcome the root hands back.
+func TestSaveAsksTheRunner(t *testing.T) {
+	target := actions.Target{Kind: collectors.KindPostgres, Source: "main"}
+	p := analyzedPlan()
+	m := New(p, Options{Target: target, CanSave: true, SaveBase: "plan-main"})
 	_, cmd := m.Update(keytest.Msg("s"))
 	if cmd == nil {
-		t.Fatal("s returned no save command")
+		t.Fatal("s returned no command")
 	}
-	m.Update(cmd())
-	out := m.View(testCtx(200, 30))
-	if !strings.Contains(out, "saved "+filepath.Join(dir, "plan-main.txt")) {
-		t.Errorf("status does not name the saved file:\n%s", out[strings.LastIndex(out, "\n")+1:])
+	req, ok := cmd().(view.ActionRequest)
+	if !ok || req.Kind != pga.SavePlanID || req.Target != target || req.Params["plan"] != string(p.JSON) ||
+		req.Params["name"] != "plan-main" || req.Params["analyzed"] != "true" {
+		t.Fatalf("s asked for %+v, want %s on %s with the plan's JSON", req, pga.SavePlanID, target)
 	}
-	text, err := os.ReadFile(filepath.Join(dir, "plan-main.txt"))
-	if err != nil || !strings.Contains(string(text), "Seq Scan on public.orders o") {
-		t.Errorf("saved text: %v %q", err, text)
+	status := func() string {
+		out := m.View(testCtx(200, 30))
+		return out[strings.LastIndex(out, "\n")+1:]
 	}
-	// A second save under the same name must not overwrite: it says so.
+	if !strings.Contains(status(), "saving…") {
+		t.Errorf("no saving… while the save runs: %q", status())
+	}
+	if _, again := m.Update(keytest.Msg("s")); again != nil {
+		t.Error("a second s asked again while the first save runs")
+	}
+	m.Saved(pga.SavedPlan{Text: "/state/plans/plan-main.txt", JSON: "/state/plans/plan-main.json"}, nil)
+	if !strings.Contains(status(), "saved /state/plans/plan-main.txt and /state/plans/plan-main.json") {
+		t.Errorf("status does not name the saved files: %q", status())
+	}
 	_, cmd = m.Update(keytest.Msg("s"))
-	m.Update(cmd())
-	if out := m.View(testCtx(200, 30)); !strings.Contains(out, "! save plan:") || !strings.Contains(out, "exists") {
-		t.Errorf("second save did not report the existing file:\n%s", out[strings.LastIndex(out, "\n")+1:])
+	if cmd == nil {
+		t.Fatal("s after a save returned no command")
+	}
+	m.Saved(pga.SavedPlan{}, errors.New("save plan: /state/plans/plan-main.txt exists — pick another name"))
+	if !strings.Contains(status(), "! save plan:") || !strings.Contains(status(), "exists") {
+		t.Errorf("a failed save is not reported: %q", status())
 	}
 }
 
-func TestSaveDisabledWithoutDir(t *testing.T) {
+func TestSaveDisabledWhenNotAllowed(t *testing.T) {
 	m := New(analyzedPlan(), Options{})
 	if _, cmd := m.Update(keytest.Msg("s")); cmd != nil {
-		t.Error("s saved without a save directory")
+		t.Error("s asked to save when the root did not allow it")
+	}
+	if strings.Contains(m.View(testCtx(160, 48)), "save") {
+		t.Error("the view offers a save it cannot do")
+	}
+}
+
+// TestHelpKey: ? shows the plan view's keys over the plan; ? or esc
+// closes that, not the plan; esc then closes the plan.
+func TestHelpKey(t *testing.T) {
+	m := New(analyzedPlan(), Options{CanSave: true})
+	ctx := testCtx(120, 30)
+	plain := m.View(ctx)
+	if closed, _ := m.Update(keytest.Msg("?")); closed {
+		t.Fatal("? closed the plan")
+	}
+	out := m.View(ctx)
+	for _, want := range []string{"Keys — plan", "save text+json", "page down", "bottom", "close"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
+		}
+	}
+	if len(strings.Split(out, "\n")) != 30 {
+		t.Errorf("help is %d lines, want the view's 30", len(strings.Split(out, "\n")))
+	}
+	if closed, _ := m.Update(keytest.Msg("esc")); closed || m.View(ctx) != plain {
+		t.Errorf("esc on the help closed the plan (%v) or left the help up", closed)
+	}
+	m.Update(keytest.Msg("?"))
+	m.Update(keytest.Msg("?"))
+	if m.View(ctx) != plain {
+		t.Error("a second ? did not close the help")
+	}
+	if closed, _ := m.Update(keytest.Msg("esc")); !closed {
+		t.Error("esc did not close the plan after the help")
 	}
 }
 

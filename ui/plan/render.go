@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/x/ansi"
 
 	pga "github.com/stacktop/stacktop/actions/postgres"
@@ -60,6 +61,9 @@ func (m *Model) View(ctx view.Context) string {
 	if m.plan == nil || m.plan.Root == nil {
 		return st.Bad.Render("! the plan is empty")
 	}
+	if m.help && m.helpView != nil {
+		return m.helpOverlay(st, w, h)
+	}
 	if m.wrappedWidth != w || m.wrapped == nil {
 		m.wrapped = m.header(st, w)
 		m.wrappedWidth = w
@@ -98,6 +102,17 @@ func (m *Model) View(ctx view.Context) string {
 	b.WriteByte('\n')
 	b.WriteString(m.statusLine(st, min(m.offset+shown, total), total, w))
 	return b.String()
+}
+
+// helpOverlay lists the plan view's keys, as the dashboard's ? does for a
+// tab.
+func (m *Model) helpOverlay(st *theme.Styles, w, h int) string {
+	m.helpView.Styles = help.Styles{
+		Ellipsis: st.HelpSep, ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep,
+		FullKey: st.HelpKey, FullDesc: st.HelpDesc, FullSeparator: st.HelpSep,
+	}
+	body := m.helpView.FullHelpView(m.keys.FullHelp()) + "\n\n" + st.Muted.Render("? or esc closes this")
+	return widgets.Dialog(st, "Keys — plan", body, w, h)
 }
 
 func (m *Model) titleLine(st *theme.Styles) string {
@@ -188,8 +203,12 @@ func (m *Model) statusLine(st *theme.Styles, last, total, w int) string {
 func (m *Model) rowLine(st *theme.Styles, cols []widgets.Column, widths []int, r row) string {
 	nodeCol := len(cols) - 1
 	cells := make([]string, len(cols))
-	if r.cond != "" {
-		cells[nodeCol] = r.prefix + st.Muted.Render(sanitize.Line(m.condText(r.node, r.cond)))
+	if r.detail.Label != "" {
+		d := r.detail
+		if m.opts.Redact && d.Expr != "" {
+			d.Expr = redact.SQL(d.Expr)
+		}
+		cells[nodeCol] = r.prefix + st.Muted.Render(sanitize.Line(d.String()))
 		return widgets.Row(cols, widths, cells)
 	}
 	n := r.node
@@ -230,19 +249,6 @@ func (m *Model) rowLine(st *theme.Styles, cols []widgets.Column, widths []int, r
 	return widgets.Row(cols, widths, cells)
 }
 
-// condText masks the expression in a condition line under redaction.
-func (m *Model) condText(n *pga.Node, cond string) string {
-	if !m.opts.Redact {
-		return cond
-	}
-	for _, expr := range []string{n.IndexCond, n.HashCond, n.Filter, n.JoinFilter} {
-		if expr != "" {
-			cond = strings.ReplaceAll(cond, expr, redact.SQL(expr))
-		}
-	}
-	return cond
-}
-
 // buffers is "hit 1.2k read 30 temp 12": shared blocks found in and read
 // into the cache, and temp blocks read and written (spills).
 func buffers(n *pga.Node) string {
@@ -258,8 +264,6 @@ func buffers(n *pga.Node) string {
 	}
 	return strings.Join(parts, " ")
 }
-
-func countStr(v float64) string { return format.Count(v) }
 
 // msStr formats milliseconds: "0.012 ms", "12.3 ms", "1.23 s".
 func msStr(v float64) string {

@@ -70,7 +70,7 @@ func (t *Tab) actionRequests() []pending {
 		// $n parameters (pg_stat_statements' normalized text) need values,
 		// except for a plain EXPLAIN on 16+, which plans generically.
 		n, plain := sqltext.MaxParam(q), 0
-		if s.Server.VersionNum < 160000 {
+		if !pga.GenericPlans(s.Server.VersionNum) {
 			plain = n
 		}
 		out[2] = pending{b: &k.Explain, req: view.ActionRequest{Kind: pga.ExplainID, Target: base, Params: p, AskValues: plain}, ok: true}
@@ -90,7 +90,7 @@ func (t *Tab) actionRequests() []pending {
 	}
 	out[6] = pending{b: &k.Backups, req: view.ActionRequest{Target: base}, ok: true}
 	out[7] = pending{b: &k.Typed, req: view.ActionRequest{Kind: pga.ExplainID, Target: base, AskQuery: true,
-		Params: actions.Params{"database": s.Server.Database}, GenericPlans: s.Server.VersionNum >= 160000}, ok: true}
+		Params: actions.Params{"database": s.Server.Database}, GenericPlans: pga.GenericPlans(s.Server.VersionNum)}, ok: true}
 	return out
 }
 
