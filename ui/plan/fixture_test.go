@@ -1,8 +1,12 @@
 package plan
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"testing"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -49,6 +53,28 @@ func analyzedPlan() *pga.Plan {
 		{Node: sort, Kind: "sort-spill", Weight: sort.SelfMS, Text: "Sort spilled 8.9 MB to disk (external merge): raising work_mem (now 64kB) for this query, or sorting fewer rows, keeps it in memory."},
 		{Node: idx, Kind: "misestimate", Weight: idx.TotalMS, Text: "Index Scan using customers_pkey on customers c returned 1200 rows where 12 were estimated (100× more): plans above it rest on that guess — ANALYZE the table, or extended statistics (CREATE STATISTICS) for correlated columns, may help."},
 	}
+	return p
+}
+
+// serverPlan reads testdata/name: EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON)
+// output captured from a real server, derived as the action derives it.
+func serverPlan(t testing.TB, name, query string) *pga.Plan {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Plan          *pga.Node `json:"Plan"`
+		PlanningTime  float64   `json:"Planning Time"`
+		ExecutionTime float64   `json:"Execution Time"`
+	}
+	if err := json.Unmarshal(raw, &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("%s: %v", name, err)
+	}
+	p := &pga.Plan{Analyzed: true, Root: rows[0].Plan, PlanningMS: rows[0].PlanningTime, ExecutionMS: rows[0].ExecutionTime,
+		Query: query, JSON: raw}
+	p.Derive()
 	return p
 }
 

@@ -35,6 +35,10 @@ func TestGolden(t *testing.T) {
 		m := New(plainPlan(), Options{Title: "EXPLAIN on pg:main"})
 		golden.RequireEqual(t, []byte(m.View(testCtx(80, 21))))
 	})
+	t.Run("parallel_120x20", func(t *testing.T) {
+		m := New(serverPlan(t, "parallel_seqscan.json", "SELECT * FROM big WHERE v = 5"), Options{Title: "EXPLAIN ANALYZE on pg:main"})
+		golden.RequireEqual(t, []byte(m.View(testCtx(120, 20))))
+	})
 	t.Run("big_scrolled_160x48", func(t *testing.T) {
 		m := New(bigPlan(500), Options{Title: "EXPLAIN ANALYZE on pg:main"})
 		ctx := testCtx(160, 48)
@@ -79,6 +83,50 @@ func TestViewShowsWhatMatters(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("view lacks %q", want)
 		}
+	}
+}
+
+// TestParallelPlan: a Gather over a Parallel Seq Scan, as a real server
+// (PostgreSQL 15, two workers) reported it: the scan is labelled
+// Parallel, the Gather shows its workers, and the scan's time is one
+// process's (124.7 ms), under the Gather's 143.1 ms — not the three
+// processes' sum (374 ms), which would exceed the whole query (143.6 ms).
+func TestParallelPlan(t *testing.T) {
+	m := New(serverPlan(t, "parallel_seqscan.json", "SELECT * FROM big WHERE v = 5"), Options{})
+	lines := strings.Split(m.View(testCtx(160, 30)), "\n")
+	var gather, scan, workers string
+	for _, l := range lines {
+		switch {
+		case strings.HasSuffix(strings.TrimSpace(l), "Gather"):
+			gather = l
+		case strings.Contains(l, "Seq Scan on big"):
+			scan = l
+		case strings.Contains(l, "workers:"):
+			workers = l
+		}
+	}
+	if !strings.Contains(scan, "└─ Parallel Seq Scan on big") {
+		t.Errorf("the scan is not labelled Parallel: %q", scan)
+	}
+	if !strings.Contains(workers, "workers: 2 planned, 2 launched") {
+		t.Errorf("the Gather's workers are not shown: %q", workers)
+	}
+	// SELF and TOTAL of each: the scan 124.7 ms both, the Gather 18.4 ms
+	// of its own and 143.1 ms in all.
+	figures := func(l string) string {
+		if f := strings.Fields(strings.TrimPrefix(l, "!")); len(f) >= 4 {
+			return strings.Join(f[:4], " ")
+		}
+		return l
+	}
+	if !strings.HasPrefix(scan, "!") || figures(scan) != "124.7 ms 124.7 ms" {
+		t.Errorf("scan row %q: want self and total 124.7 ms, marked hot (most of the query)", scan)
+	}
+	if figures(gather) != "18.4 ms 143.1 ms" {
+		t.Errorf("Gather row %q: want self 18.4 ms, total 143.1 ms", gather)
+	}
+	if strings.Contains(strings.Join(lines, "\n"), "374") {
+		t.Error("the view shows the processes' summed time")
 	}
 }
 
