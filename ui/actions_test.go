@@ -271,6 +271,15 @@ func TestExplainOpensPlanView(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "Seq Scan on orders") || !strings.Contains(v, "s save text+json") {
 		t.Errorf("plan view lacks the node or the save key:\n%s", v)
 	}
+	// ? lists the plan view's keys; esc closes that list, not the plan.
+	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'?'}})
+	if v := m.View(); !strings.Contains(v, "Keys — plan") || !strings.Contains(v, "page down") {
+		t.Errorf("? in the plan view shows no keys:\n%s", v)
+	}
+	d.send(tea.KeyMsg{Type: tea.KeyEsc})
+	if v := m.View(); strings.Contains(v, "Keys — plan") || !strings.Contains(v, "Seq Scan on orders") {
+		t.Errorf("esc did not close the keys back to the plan:\n%s", v)
+	}
 	d.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'s'}})
 	text := filepath.Join(dir, "plan-main-"+fixture.Now().Format("20060102-150405")+".txt")
 	d.until("the save's outcome", func() bool { return strings.Contains(m.View(), "saved "+text) })

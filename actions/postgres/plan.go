@@ -39,10 +39,13 @@ type Node struct {
 	Relationship string `json:"Parent Relationship"`
 	JoinType     string `json:"Join Type"`
 	Strategy     string `json:"Strategy"`
-	Relation     string `json:"Relation Name"`
-	Schema       string `json:"Schema"`
-	Alias        string `json:"Alias"`
-	Index        string `json:"Index Name"`
+	// PartialMode is an aggregate's part in a parallel plan: "Partial"
+	// (in each process), "Finalize" (above the Gather) or "Simple".
+	PartialMode string `json:"Partial Mode"`
+	Relation    string `json:"Relation Name"`
+	Schema      string `json:"Schema"`
+	Alias       string `json:"Alias"`
+	Index       string `json:"Index Name"`
 	// ParallelAware is true for a node that shares its work with the other
 	// processes of a parallel query ("Parallel Seq Scan").
 	ParallelAware bool `json:"Parallel Aware"`
@@ -118,6 +121,9 @@ func (n *Node) Label() string {
 	var b strings.Builder
 	if n.ParallelAware {
 		b.WriteString("Parallel ")
+	}
+	if n.PartialMode != "" && n.PartialMode != "Simple" {
+		b.WriteString(n.PartialMode + " ")
 	}
 	if name, ok := aggregateNames[n.Strategy]; ok && n.Type == "Aggregate" {
 		b.WriteString(name)

@@ -3,10 +3,15 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stacktop/stacktop/actions"
+	"github.com/stacktop/stacktop/actions/actionstest"
+	"github.com/stacktop/stacktop/collectors"
 )
 
 // planJSON wraps a root node as EXPLAIN (FORMAT JSON) prints it.
@@ -60,6 +65,9 @@ func TestLabel(t *testing.T) {
 		"GroupAggregate":                           {Type: "Aggregate", Strategy: "Sorted"},
 		"Aggregate":                                {Type: "Aggregate", Strategy: "Plain"},
 		"Hash Join (Left)":                         {Type: "Hash Join", JoinType: "Left"},
+		"Parallel Seq Scan on big":                 {Type: "Seq Scan", Relation: "big", ParallelAware: true},
+		"Partial HashAggregate":                    {Type: "Aggregate", Strategy: "Hashed", PartialMode: "Partial"},
+		"Finalize GroupAggregate":                  {Type: "Aggregate", Strategy: "Sorted", PartialMode: "Finalize"},
 	} {
 		if got := n.Label(); got != want {
 			t.Errorf("Label = %q, want %q", got, want)
@@ -138,5 +146,89 @@ func TestSavePlan(t *testing.T) {
 	}
 	if _, _, err := p.Save(dir, "local-20260301"); err == nil || !strings.Contains(err.Error(), "exists") {
 		t.Errorf("second save over the same name: %v", err)
+	}
+}
+
+// TestParallelDerive: under a Gather a node's loops are divided among the
+// processes that ran it (workers launched and the leader); with no worker
+// launched the leader ran everything; a repeated inner side keeps its
+// repeats per process; and a child is never shown slower than its parent,
+// nor the root than the execution.
+func TestParallelDerive(t *testing.T) {
+	for _, c := range []struct {
+		name                   string
+		launched, loops, perMS float64
+		gatherMS, execMS, want float64
+	}{
+		{"two workers and the leader", 2, 3, 120, 140, 141, 120},
+		{"leader not participating", 2, 2, 120, 140, 141, 120},
+		{"no worker launched", 0, 1, 120, 140, 141, 120},
+		{"repeated per process", 2, 3000, 0.01, 140, 141, 10},
+		{"child clamped to its parent", 2, 3, 150, 140, 141, 140},
+		{"root clamped to the execution", 2, 3, 120, 140, 130, 120},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			scan := &Node{Type: "Seq Scan", ParallelAware: true, ActualMS: c.perMS, Loops: c.loops}
+			gather := &Node{Type: "Gather", WorkersPlanned: 2, WorkersLaunched: c.launched, ActualMS: c.gatherMS, Loops: 1,
+				Children: []*Node{scan}}
+			p, err := parsePlan(planJSON(t, gather, c.execMS), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, s := p.Root, p.Root.Children[0]
+			if math.Abs(s.TotalMS-c.want) > 1e-9 || s.TotalMS > g.TotalMS || g.TotalMS > c.execMS || s.SelfMS > g.TotalMS {
+				t.Errorf("scan total %v self %v, Gather %v, execution %v; want scan total %v", s.TotalMS, s.SelfMS, g.TotalMS, c.execMS, c.want)
+			}
+			if math.Abs(g.SelfMS-(g.TotalMS-s.TotalMS)) > 1e-9 || g.SelfMS < 0 {
+				t.Errorf("Gather self %v, want %v", g.SelfMS, g.TotalMS-s.TotalMS)
+			}
+		})
+	}
+}
+
+// TestSavePlanAction: the plan view's save is an action: Read, so the
+// Runner runs it under read-only and audits it; it rebuilds the very plan
+// shown (the saved text equals the plan's own, findings included) from
+// the server's JSON, and refuses a name that is not a plain file name.
+func TestSavePlanAction(t *testing.T) {
+	p, err := parsePlan(planJSON(t, bigPlan(3), 3), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Query, p.WorkMem = "SELECT * FROM parts WHERE v = 5", "4MB"
+	p.Findings = findings(p)
+	dir := filepath.Join(t.TempDir(), "plans")
+	reg, err := actions.NewRegistry(Kinds(Options{PlanDir: dir})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := actions.Target{Kind: collectors.KindPostgres, Source: "main"}
+	a, err := reg.New(SavePlanID, target, SavePlanParams(p, "main-plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, audit := actionstest.NewRunner(t, actions.RunnerOptions{ReadOnly: true})
+	res, err := runner.Run(t.Context(), a, actions.Confirmation{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := res.Output.(SavedPlan)
+	if out.Text != filepath.Join(dir, "main-plan.txt") || out.JSON != filepath.Join(dir, "main-plan.json") {
+		t.Errorf("output %+v", out)
+	}
+	if b, err := os.ReadFile(out.Text); err != nil || string(b) != p.Text() {
+		t.Errorf("saved text differs from the plan shown (%v):\n%s\nwant:\n%s", err, b, p.Text())
+	}
+	if recs := actionstest.ReadAudit(t, audit); len(recs) != 1 || recs[0].Action != SavePlanID || recs[0].Outcome != actions.OutcomeOK {
+		t.Errorf("audit %+v, want one ok %s", recs, SavePlanID)
+	}
+	for _, name := range []string{"../escape", ".hidden", "a/b"} {
+		if _, err := reg.New(SavePlanID, target, SavePlanParams(p, name)); err == nil {
+			t.Errorf("name %q accepted", name)
+		}
+	}
+	none, _ := actions.NewRegistry(Kinds(Options{})...)
+	if _, err := none.New(SavePlanID, target, SavePlanParams(p, "x")); err == nil || !strings.Contains(err.Error(), "state_dir") {
+		t.Errorf("save without a plan directory: %v", err)
 	}
 }
