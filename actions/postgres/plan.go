@@ -211,8 +211,9 @@ func (p *Plan) Derive() {
 // process, running at the same time). Time × loops would add up the
 // processes' time — a scan taking 400 ms in each of three processes
 // would show 1.2 s under a Gather that took 420 ms. Dividing the loops
-// among the processes gives the time that passed, as explain.depesz.com
-// and PEV2 compute it: time × loops ÷ processes, at least one loop's time.
+// among the processes gives the time that passed, much as PEV2 and
+// explain.depesz.com treat parallel nodes: time × loops ÷ processes, at
+// least one loop's time.
 func derive(n *Node, depth int, procs, ceiling float64, count *int) {
 	*count++
 	n.Depth = depth
