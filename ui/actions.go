@@ -113,9 +113,12 @@ type actionFlow struct {
 	// it does not pop up over whatever the user is doing; ! opens it.
 	readyPlan *plan.Model
 	backups   *backups.Model
-	status    string
-	bad       bool
-	statusAt  time.Time
+	// planSave is closed when the plan view's save has returned from the
+	// Runner (audit written), so drain can wait for it.
+	planSave <-chan struct{}
+	status   string
+	bad      bool
+	statusAt time.Time
 }
 
 func newActionFlow(ctx context.Context, opts Options, st *theme.Styles, now func() time.Time) *actionFlow {
@@ -225,7 +228,10 @@ func (f *actionFlow) planRequest(req view.ActionRequest) tea.Cmd {
 		return nil
 	}
 	runner, ctx := f.opts.Runner, f.ctx
+	done := make(chan struct{})
+	f.planSave = done
 	return func() tea.Msg {
+		defer close(done)
 		res, err := runner.Run(ctx, a, actions.Confirmation{}, nil)
 		return planActionMsg{view: pm, res: res, err: err}
 	}
@@ -259,13 +265,22 @@ func (f *actionFlow) start(a actions.Action, c actions.Confirmation) tea.Cmd {
 // cancelled, and drain waits (at most wait) for the Runner to return, so
 // its audit line is written before the caller closes the log.
 func (f *actionFlow) drain(wait time.Duration) {
+	deadline := time.After(wait)
+	if f.planSave != nil {
+		// A plan being saved is quick and local: let it finish and audit.
+		select {
+		case <-f.planSave:
+		case <-deadline:
+			return
+		}
+	}
 	if f.run == nil {
 		return
 	}
 	f.run.cancel()
 	select {
 	case <-f.run.done:
-	case <-time.After(wait):
+	case <-deadline:
 	}
 }
 
