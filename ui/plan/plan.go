@@ -70,8 +70,8 @@ func newKeyMap(canSave bool) KeyMap {
 // row is one line of the tree: a node, or one of its details under it.
 type row struct {
 	node   *pga.Node
-	prefix string     // tree drawing before the label ("│  ├─ ")
-	detail pga.Detail // set (Label) for a detail line
+	prefix string      // tree drawing before the label ("│  ├─ ")
+	detail *pga.Detail // set for a detail line
 }
 
 // Model is an open plan view.
@@ -117,8 +117,8 @@ func (m *Model) flatten(n *pga.Node, lead, childLead string) {
 		if len(n.Children) > 0 {
 			bar = childLead + "│  "
 		}
-		for _, d := range details {
-			m.rows = append(m.rows, row{node: n, prefix: bar, detail: d})
+		for i := range details {
+			m.rows = append(m.rows, row{node: n, prefix: bar, detail: &details[i]})
 		}
 	}
 	for i, c := range n.Children {

@@ -203,8 +203,8 @@ func (m *Model) statusLine(st *theme.Styles, last, total, w int) string {
 func (m *Model) rowLine(st *theme.Styles, cols []widgets.Column, widths []int, r row) string {
 	nodeCol := len(cols) - 1
 	cells := make([]string, len(cols))
-	if r.detail.Label != "" {
-		d := r.detail
+	if r.detail != nil {
+		d := *r.detail
 		if m.opts.Redact && d.Expr != "" {
 			d.Expr = redact.SQL(d.Expr)
 		}
