@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,11 +21,19 @@ import (
 // snapshot. The server's pids are small numbers of its namespace, which the
 // host gives to unrelated processes (kernel threads): those processes'
 // figures must not appear, and each backend found on the host shows its own.
+// A server in the host's namespace is joined as before.
 func TestLivePIDNamespaceHostFigures(t *testing.T) {
-	c := pgtest.Need(t, pgtest.Config{PIDNamespace: true})
+	for _, pidns := range []bool{true, false} {
+		t.Run(map[bool]string{true: "own_namespace", false: "host_namespace"}[pidns], func(t *testing.T) {
+			testLiveHostFigures(t, pgtest.Need(t, pgtest.Config{PIDNamespace: pidns}), pidns)
+		})
+	}
+}
+
+func testLiveHostFigures(t *testing.T, c *pgtest.Cluster, pidns bool) {
 	postmaster := int32(c.PostmasterHostPID())
 	if postmaster <= 0 {
-		t.Fatal("no postmaster under unshare")
+		t.Fatal("no postmaster found")
 	}
 	sess := pgtest.Session(t, c.SuperDSN("postgres"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -61,8 +70,8 @@ func TestLivePIDNamespaceHostFigures(t *testing.T) {
 	for i := range host.Processes.List {
 		p := &host.Processes.List[i]
 		byHostPID[int(p.PID)] = p
-		if p.PPID == postmaster && p.NSPID != 0 {
-			own[int(p.NSPID)] = p
+		if p.PPID == postmaster {
+			own[int(p.InnerPID())] = p
 		}
 	}
 
@@ -91,7 +100,7 @@ func TestLivePIDNamespaceHostFigures(t *testing.T) {
 				b.PID, b.BackendType, r.rss, r.cpu, r.cpuOK, p.PID, p.RSS, p.CPUPercent, p.CPUValid)
 		}
 	}
-	if collisions == 0 {
+	if pidns && collisions == 0 {
 		t.Log("no backend pid of the namespace is also a host pid here; the collision check did not bite")
 	}
 	// As the user sees it: the client's row carries its own RSS.
@@ -114,46 +123,79 @@ func TestLivePIDNamespaceHostFigures(t *testing.T) {
 }
 
 // TestLivePIDCollisionShowsNoStrangerFigures: a backend whose pid (in the
-// server's namespace) is the host pid of an unrelated process — here made
-// certain by checking the checkpointer, whose small pid the host gives to a
-// kernel thread or init — is never shown with that process's figures, even
-// when its own process cannot be found (the host table is from before the
-// server started).
+// server's namespace) is the host pid of an unrelated process — made
+// certain by having the namespace give the backend this test's own host
+// pid — never shows that process's figures: with a host table taken after
+// it connected it shows its own, with one from before the server existed
+// (which has this test's process but not the backend's) none.
 func TestLivePIDCollisionShowsNoStrangerFigures(t *testing.T) {
 	hc := hs.New(hs.Options{})
+	before := hostSnap(t, hc)
+	c := pgtest.Need(t, pgtest.Config{PIDNamespace: true})
+	postmaster := int32(c.PostmasterHostPID())
+	me := os.Getpid()
+
+	// Other processes may take the pid first (an autovacuum worker): retry.
+	backend := 0
+	for try := 0; try < 5 && backend != me; try++ {
+		if err := c.SetNextPID(me); err != nil {
+			t.Fatal(err)
+		}
+		sess := pgtest.Session(t, c.SuperDSN("postgres"))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := sess.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&backend)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if backend != me {
+		t.Fatalf("could not give a backend this test's pid %d (last got %d)", me, backend)
+	}
+	coll := liveCollector(t, "contained", c.SuperDSN("postgres"))
+	snap := livePoll(t, coll, "the backend with this test's pid", func(s *pg.Snapshot) bool { _, ok := s.Backend(me); return ok })
+	after := hostSnap(t, hc)
+	var stranger, own *hs.Process
+	for i := range after.Processes.List {
+		p := &after.Processes.List[i]
+		switch {
+		case int(p.PID) == me:
+			stranger = p
+		case p.PPID == postmaster && int(p.InnerPID()) == me:
+			own = p
+		}
+	}
+	if stranger == nil || own == nil {
+		t.Fatalf("host table lacks this test's process (%v) or the backend's (%v)", stranger, own)
+	}
+
+	row := func(host *hs.Snapshot) *actRow {
+		tab, vctx := liveTab(liveUpdate("contained", snap), Options{})
+		tab.Update(collectors.Update{Source: collectors.SourceID{Kind: collectors.KindHost, Name: "local"}, Snapshot: host,
+			LastGood: host.Taken, PolledAt: host.Taken, Interval: 2 * time.Second})
+		_ = tab.View(vctx)
+		return tab.d.byPID[me]
+	}
+	if r := row(after); !r.onHost || r.rss != own.RSS || (stranger.RSS != own.RSS && r.rss == stranger.RSS) {
+		t.Errorf("backend %d shows RSS %s (on host %v); its own process %d has %s, the test process with its number %s",
+			me, format.Bytes(r.rss), r.onHost, own.PID, format.Bytes(own.RSS), format.Bytes(stranger.RSS))
+	}
+	if r := row(before); r.onHost {
+		t.Errorf("with a host table from before the server started, backend %d shows RSS %s: the test process's (%s)",
+			me, format.Bytes(r.rss), format.Bytes(stranger.RSS))
+	}
+}
+
+// hostSnap is one poll of the real host collector.
+func hostSnap(t *testing.T, hc *hs.Collector) *hs.Snapshot {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	s, err := hc.Collect(ctx)
-	cancel()
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := s.(*hs.Snapshot) // taken before the server exists: it holds none of its processes
-
-	c := pgtest.Need(t, pgtest.Config{PIDNamespace: true})
-	coll := liveCollector(t, "contained", c.SuperDSN("postgres"))
-	snap := livePoll(t, coll, "the checkpointer", func(s *pg.Snapshot) bool { return hasType(s, "checkpointer") })
-	byHostPID := map[int]*hs.Process{}
-	for i := range before.Processes.List {
-		byHostPID[int(before.Processes.List[i].PID)] = &before.Processes.List[i]
-	}
-	tab, vctx := liveTab(liveUpdate("contained", snap), Options{})
-	tab.Update(collectors.Update{Source: collectors.SourceID{Kind: collectors.KindHost, Name: "local"}, Snapshot: before,
-		LastGood: before.Taken, PolledAt: before.Taken, Interval: 2 * time.Second})
-	_ = tab.View(vctx)
-	collisions := 0
-	for _, b := range snap.Activity {
-		other := byHostPID[b.PID]
-		if other == nil {
-			continue
-		}
-		collisions++
-		if r := tab.d.byPID[b.PID]; r.onHost {
-			t.Errorf("backend %d (%s) shows host process %d %q's figures (RSS %s)", b.PID, b.BackendType, other.PID, other.Name, format.Bytes(r.rss))
-		}
-	}
-	if collisions == 0 {
-		t.Fatalf("no backend pid of the namespace (%v) is a host pid: the premise of the test does not hold", pids(snap))
-	}
+	return s.(*hs.Snapshot)
 }
 
 func hasType(s *pg.Snapshot, typ string) bool {

@@ -101,13 +101,23 @@ func (c *Cluster) waitReady(done <-chan struct{}, limit time.Duration) error {
 	}
 }
 
-// PostmasterHostPID is the host pid of the postmaster of a cluster in its
-// own PID namespace (unshare's child), or 0 when there is none.
+// PostmasterHostPID is the host pid of the running postmaster, or 0 when
+// there is none: for a cluster in its own PID namespace unshare's child
+// (its postmaster.pid holds the namespace's pid), else postmaster.pid's.
 func (c *Cluster) PostmasterHostPID() int {
-	if c.ns == nil {
+	if c.pidns {
+		if c.ns == nil {
+			return 0
+		}
+		return childOf(c.ns.cmd.Process.Pid)
+	}
+	b, err := os.ReadFile(filepath.Join(c.dataDir(), "postmaster.pid"))
+	if err != nil {
 		return 0
 	}
-	return childOf(c.ns.cmd.Process.Pid)
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(line))
+	return pid
 }
 
 // stopNamespace asks the postmaster for a fast shutdown (SIGINT, sent to
@@ -192,4 +202,26 @@ func killStaleNamespace(dir string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// SetNextPID makes the next process the server's own PID namespace creates
+// get pid (through that namespace's ns_last_pid): the next backend, unless
+// the server forks something else first, so callers check and retry. Tests
+// use it to give a backend the number of a known host process. Only for a
+// cluster started with PIDNamespace.
+func (c *Cluster) SetNextPID(pid int) error {
+	pm := c.PostmasterHostPID()
+	if !c.pidns || pm <= 0 || pid <= 1 {
+		return errors.New("SetNextPID needs a running cluster in its own PID namespace and a pid above 1")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// nsenter --pid forks into the namespace; the shell writes as a member
+	// of it, which is whose ns_last_pid the kernel sets.
+	out, err := exec.CommandContext(ctx, "nsenter", "--target", strconv.Itoa(pm), "--pid", "--",
+		"sh", "-c", "echo "+strconv.Itoa(pid-1)+" > /proc/sys/kernel/ns_last_pid").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("nsenter: setting ns_last_pid: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
 }
