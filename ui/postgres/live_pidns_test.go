@@ -78,6 +78,7 @@ func testLiveHostFigures(t *testing.T, c *pgtest.Cluster, pidns bool) {
 	tab, vctx := liveTab(liveUpdate("contained", snap), Options{})
 	tab.Update(collectors.Update{Source: collectors.SourceID{Kind: collectors.KindHost, Name: "local"}, Snapshot: host,
 		LastGood: host.Taken, PolledAt: host.Taken, Interval: 2 * time.Second})
+	press(tab, "i") // the open session is idle: show idle sessions too
 	frame := strings.Split(tab.View(vctx), "\n")
 
 	collisions := 0
