@@ -207,11 +207,3 @@ func hasType(s *pg.Snapshot, typ string) bool {
 	}
 	return false
 }
-
-func pids(s *pg.Snapshot) []int {
-	out := make([]int, len(s.Activity))
-	for i, b := range s.Activity {
-		out[i] = b.PID
-	}
-	return out
-}
