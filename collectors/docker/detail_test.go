@@ -75,3 +75,22 @@ func TestIsSecretKey(t *testing.T) {
 		}
 	}
 }
+
+// TestMaskEnvEveryListedWord: an env entry named with any word either
+// former list had (this package's env list, and the command-line one in
+// ui/redact) is masked — the two used to disagree.
+func TestMaskEnvEveryListedWord(t *testing.T) {
+	words := []string{
+		"pass", "secret", "token", "apikey", "api_key", "api-key", "credential", "auth",
+		"PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "PRIVATE", "AUTH", "CERT", "SALT",
+		"SESSION", "COOKIE", "DSN", "CONN", "PRIVATE_KEY", "private-key",
+	}
+	for _, w := range words {
+		for _, key := range []string{w, "APP_" + strings.ToUpper(w), strings.ToLower(w) + "_file"} {
+			env := maskEnv([]string{key + "=hunter2"}, false)
+			if env[0].Value == "hunter2" || !env[0].Masked {
+				t.Errorf("env %s=hunter2 shown as %+v", key, env[0])
+			}
+		}
+	}
+}

@@ -8,30 +8,17 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/stacktop/stacktop/internal/secret"
 )
 
 // Mask replaces the value of a secret-looking environment variable.
 const Mask = "••••••"
 
-// secretWords mark an environment variable's key as holding a secret.
-// Matching is on the upper-cased key, so DB_Password and api_key match.
-var secretWords = []string{
-	"PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL",
-	"PRIVATE", "AUTH", "CERT", "SALT", "SESSION", "COOKIE", "DSN", "CONN",
-}
-
 // IsSecretKey reports whether an environment variable named key probably
-// holds a secret (its value is masked unless revealed). It errs on the side
-// of masking: MONKEY is masked too.
-func IsSecretKey(key string) bool {
-	k := strings.ToUpper(key)
-	for _, w := range secretWords {
-		if strings.Contains(k, w) {
-			return true
-		}
-	}
-	return false
-}
+// holds a secret (its value is masked unless revealed). The words are the
+// ones every screen uses (internal/secret); they err on the side of
+// masking: MONKEY is masked too.
+func IsSecretKey(key string) bool { return secret.Named(key) }
 
 // Detail is one container's full configuration and state, fetched on
 // demand for the detail pane. Text is raw engine data: sanitize it on the

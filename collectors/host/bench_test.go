@@ -98,3 +98,21 @@ func BenchmarkProcScan(b *testing.B) {
 		b.ReportMetric(float64(cpuTime(b)-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/poll")
 	})
 }
+
+// BenchmarkProcFirstScan is the first scan of a fresh reader: every
+// process is new, so it pays for the command line, the owner and the PID
+// namespace of each once. Later scans pay that only for new processes.
+func BenchmarkProcFirstScan(b *testing.B) {
+	startSleepers(b, extraSleepers)
+	b.Run("extra=1000", func(b *testing.B) {
+		b.ReportAllocs()
+		before := cpuTime(b)
+		for range b.N {
+			r := newProcReader("/proc", time.Unix(0, 0))
+			if _, _, err := r.scan(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime(b)-before)/float64(time.Millisecond)/float64(b.N), "cpu-ms/scan")
+	})
+}

@@ -50,6 +50,14 @@ type procReader struct {
 	stBuf  []byte // reused for every status read
 	cgBuf  []byte // reused for every cgroup read
 
+	// selfNS is the target of <root>/self/ns/pid ("pid:[4026531836]"): the
+	// PID namespace the procfs numbers processes in. A process whose link
+	// differs lives in a nested namespace (a container's) and has its
+	// inner pid read from status. Empty when the link cannot be read; then
+	// status is read instead, once per process.
+	selfNS string
+	nsBuf  []byte // reused for every ns/pid link read
+
 	// dumpOwner is the uid procfs gives the files of a process that is not
 	// dumpable (root); for those the owner is read from status instead.
 	// A field so fixture tests, whose files belong to the tester, can
@@ -83,6 +91,7 @@ type procEntry struct {
 	// container's cgroup, so the pair (pid, start) names one for good.
 	container string
 	owner     uint32 // effective uid from status, used while procfs says dumpOwner
+	nspid     int32  // pid inside a nested PID namespace, 0 if none; fixed for life
 	seen      uint64 // number of the last scan that saw it
 }
 
@@ -100,7 +109,7 @@ type statFields struct {
 // newProcReader reads from the /proc tree at root. bootTime turns start
 // ticks into wall-clock times.
 func newProcReader(root string, bootTime time.Time) *procReader {
-	return &procReader{
+	r := &procReader{
 		root:     root,
 		pageSize: uint64(os.Getpagesize()),
 		bootTime: bootTime,
@@ -109,9 +118,14 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 		cmdBuf:   make([]byte, 0, 512),
 		stBuf:    make([]byte, 2048),
 		cgBuf:    make([]byte, 0, 2048),
+		nsBuf:    make([]byte, 64),
 		known:    make(map[int32]*procEntry),
 		now:      time.Now,
 	}
+	if link, err := os.Readlink(root + "/self/ns/pid"); err == nil {
+		r.selfNS = link
+	}
+	return r
 }
 
 // scan reads every process once. It returns the table and the seconds since
@@ -194,7 +208,9 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 			return Process{}, false // vanished between the two reads
 		}
 		if fresh {
-			e = &procEntry{start: f.start, container: r.readContainer(dirfd, pid)}
+			// A process's container and PID namespace are fixed when it
+			// is created, so one look per process is enough.
+			e = &procEntry{start: f.start, container: r.readContainer(dirfd, pid), nspid: r.readNSPID(dirfd, pid)}
 			r.known[int32(id)] = e
 		}
 		if string(f.comm) != e.name {
@@ -229,6 +245,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 		Threads:   f.threads,
 		StartTime: r.bootTime.Add(time.Duration(f.start) * time.Second / clockTicks),
 		Container: e.container,
+		NSPID:     e.nspid,
 	}
 	p.CPUPercent, p.CPUValid = r.cpuPercent(e, f, fresh, at)
 	e.ticks, e.readAt = f.ticks, at
@@ -388,6 +405,30 @@ func (r *procReader) readStatusUID(dirfd int, pid string) (uint32, error) {
 		return 0, errMalformed
 	}
 	return uid, nil
+}
+
+// readNSPID returns the pid a process has in its own PID namespace when
+// that is nested below the procfs's (a container's), else 0. The ns/pid
+// link answers "same namespace" with one readlink and no file to render;
+// only a process in another namespace, or one whose link is not ours to
+// read (another user's, when stacktop is not root), costs a status read.
+func (r *procReader) readNSPID(dirfd int, pid string) int32 {
+	if r.selfNS != "" {
+		n, err := unix.Readlinkat(dirfd, pid+"/ns/pid", r.nsBuf)
+		if err == nil && string(r.nsBuf[:n]) == r.selfNS {
+			return 0
+		}
+	}
+	fd, err := unix.Openat(dirfd, pid+"/status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0
+	}
+	defer unix.Close(fd)
+	n, err := unix.Read(fd, r.stBuf)
+	if err != nil {
+		return 0
+	}
+	return parseStatusNSPID(r.stBuf[:n])
 }
 
 // displayCommand is what the table shows as the command: the command line,

@@ -215,3 +215,29 @@ func idInComponent(c []byte) []byte {
 	}
 	return c
 }
+
+// parseStatusNSPID returns the last figure of the "NSpid:" line of a
+// /proc/<pid>/status file: the pid in the process's own PID namespace. It
+// returns 0 when the line has one figure (the process lives in the
+// procfs's namespace), is missing (kernels before 4.1) or is cut short.
+func parseStatusNSPID(b []byte) int32 {
+	const key = "\nNSpid:"
+	at := bytes.Index(b, []byte(key))
+	if at < 0 {
+		return 0
+	}
+	line := b[at+len(key):]
+	end := bytes.IndexByte(line, '\n')
+	if end < 0 {
+		return 0
+	}
+	fields := bytes.Fields(line[:end])
+	if len(fields) < 2 {
+		return 0
+	}
+	n, err := strconv.ParseInt(string(fields[len(fields)-1]), 10, 32)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return int32(n)
+}

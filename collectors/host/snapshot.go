@@ -154,4 +154,19 @@ type Process struct {
 	// all put it there); "" for a process outside any container. Views
 	// name it through the engine's own snapshot.
 	Container string
+	// NSPID is the pid the process has inside its own PID namespace when
+	// that namespace is nested below the host's (a container's, or one
+	// made with unshare): what a server in that namespace calls it, e.g.
+	// PostgreSQL's pg_stat_activity.pid. 0 for a process in the host's
+	// namespace, whose PID is the same number everywhere.
+	NSPID int32
+}
+
+// InnerPID is the pid the process's own PID namespace gives it: NSPID for
+// a process in a nested namespace, else PID.
+func (p *Process) InnerPID() int32 {
+	if p.NSPID != 0 {
+		return p.NSPID
+	}
+	return p.PID
 }

@@ -54,7 +54,7 @@ const (
 )
 
 // actRow is one backend ready to draw: sanitized (and, with Options.Redact,
-// redacted) text, the host figures joined by PID, and how many sessions it
+// redacted) text, the host figures of its proven host process, and how many sessions it
 // blocks. Built once per snapshot; filter and sort only reorder pointers.
 type actRow struct {
 	b                          *pg.Backend
@@ -68,7 +68,8 @@ type actRow struct {
 }
 
 // buildActivity turns a snapshot's backends into rows. procs (nil when the
-// target is not local) gives CPU% and RSS by PID.
+// target is not local) gives CPU% and RSS of the backends proven to be a
+// host process (see joinHost), by backend PID.
 func buildActivity(s *pg.Snapshot, procs map[int]*hs.Process, blocking map[int]int, th Thresholds, redactText bool) []actRow {
 	rows := make([]actRow, len(s.Activity))
 	for i := range s.Activity {

@@ -80,21 +80,21 @@ func capRows(b []pg.Backend) []pg.Backend {
 	return b
 }
 
-// hostProcs indexes the host's processes by PID when s is a local target;
-// nil otherwise. The index is kept until the host snapshot changes.
+// hostProcs maps the backends of s to the host processes proven to be
+// them (see joinHost) when s is a local target; nil otherwise. The index of
+// the host's postgres processes is kept until the host snapshot changes.
 func (t *Tab) hostProcs(s *pg.Snapshot) map[int]*hs.Process {
 	if !s.Local || t.host == nil {
 		return nil
 	}
 	if t.hostOf != t.host {
-		t.byHost = make(map[int]*hs.Process, len(t.host.Processes.List))
-		for i := range t.host.Processes.List {
-			p := &t.host.Processes.List[i]
-			t.byHost[int(p.PID)] = p
-		}
+		t.pgProcs = indexPostgresProcs(t.host)
 		t.hostOf = t.host
 	}
-	return t.byHost
+	if m := joinHost(s, t.pgProcs); m != nil {
+		return m
+	}
+	return map[int]*hs.Process{} // local, but no backend proven: columns shown, blank
 }
 
 // reorder applies the filter and the sorts, then puts the selections back.

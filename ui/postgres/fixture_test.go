@@ -279,11 +279,18 @@ var errDown = errors.New(`postgres "billing": connect: password authentication f
 // hostFor is a host snapshot with processes for some of s's backends.
 func hostFor(s *pg.Snapshot) collectors.Update {
 	h := &hs.Snapshot{Taken: now.Add(-time.Second), Hostname: "db-prod-01"}
+	// Each backend's process is the postmaster's child and started at its
+	// backend_start, as on a real host: that is what proves the pid is it.
+	const postmaster = 7
+	serverNow := s.Server.StartedAt.Add(s.Server.Uptime)
+	h.Processes.List = append(h.Processes.List, hs.Process{PID: postmaster, PPID: 1, User: "postgres", Name: "postgres",
+		StartTime: s.Server.StartedAt, RSS: 64 << 20})
 	for i, b := range s.Activity {
 		if i%3 == 2 {
 			continue // some backends are gone from the process table
 		}
-		h.Processes.List = append(h.Processes.List, hs.Process{PID: int32(b.PID), User: "postgres", Name: "postgres",
+		h.Processes.List = append(h.Processes.List, hs.Process{PID: int32(b.PID), PPID: postmaster, User: "postgres", Name: "postgres",
+			StartTime:  serverNow.Add(-b.BackendAge.D),
 			CPUPercent: float64((i * 37) % 100), CPUValid: i != 0, RSS: uint64(20+i) << 20})
 	}
 	return collectors.Update{Source: collectors.SourceID{Kind: collectors.KindHost, Name: "local"}, Snapshot: h,

@@ -47,10 +47,10 @@ type Tab struct {
 	targets map[string]*target // by name
 	cur     int                // index into order of the shown target
 
-	view   SubView
-	host   *hs.Snapshot
-	byHost map[int]*hs.Process // host processes by PID, for local targets
-	hostOf *hs.Snapshot        // the snapshot byHost was built from
+	view    SubView
+	host    *hs.Snapshot
+	pgProcs *postgresProcs // the host's postgres processes, for local targets
+	hostOf  *hs.Snapshot   // the snapshot pgProcs was built from
 
 	d derived // the shown target's rows, rebuilt in Update
 

@@ -57,7 +57,7 @@ func (s *Shared) Cluster(t testing.TB) *Cluster {
 func Need(t testing.TB, cfg Config) *Cluster {
 	t.Helper()
 	c, err := Start(cfg)
-	if errors.Is(err, ErrNoServer) && os.Getenv(RequireEnv) != "1" {
+	if (errors.Is(err, ErrNoServer) || errors.Is(err, ErrNeedsRoot)) && os.Getenv(RequireEnv) != "1" {
 		t.Skipf("SKIP: %v", err)
 	}
 	if err != nil {

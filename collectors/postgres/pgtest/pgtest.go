@@ -51,6 +51,11 @@ type Config struct {
 	MaxConnections int
 	// Settings are extra postgresql.conf lines ("name = value").
 	Settings []string
+	// PIDNamespace runs the server in a PID namespace of its own, as a
+	// container would (unshare --pid --fork --mount-proc): its pids are not
+	// the host's, the postmaster is pid 1 there. It needs root; without it
+	// Start returns ErrNeedsRoot.
+	PIDNamespace bool
 }
 
 // Cluster is one running throwaway server.
@@ -65,7 +70,9 @@ type Cluster struct {
 	// Version is the major version of the binaries ("15").
 	Version string
 
-	cred *syscall.Credential // run server tools as this user (set when root)
+	cred  *syscall.Credential // run server tools as this user (set when root)
+	pidns bool                // start the server in its own PID namespace
+	ns    *nsServer           // the running server, when pidns
 }
 
 // BinDir finds the newest /usr/lib/postgresql/<major>/bin with a postgres binary.
@@ -94,7 +101,7 @@ func Start(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{BinDir: bin, Host: "127.0.0.1", Version: version}
+	c := &Cluster{BinDir: bin, Host: "127.0.0.1", Version: version, pidns: cfg.PIDNamespace}
 	if err := c.prepareDir(); err != nil {
 		return nil, err
 	}
@@ -225,6 +232,9 @@ func StartStandby(primary *Cluster, slot string) (*Cluster, error) {
 
 // Start (re)starts a stopped cluster and waits until it accepts connections.
 func (c *Cluster) Start() error {
+	if c.pidns {
+		return c.startInNamespace()
+	}
 	_, err := c.run(2*time.Minute, "pg_ctl", "-D", c.dataDir(), "-l", filepath.Join(c.Dir, "server.log"),
 		"-w", "-t", "60", "start")
 	if err != nil {
@@ -235,6 +245,12 @@ func (c *Cluster) Start() error {
 
 // Stop stops the server (fast shutdown) and waits for it to exit.
 func (c *Cluster) Stop() error {
+	if c.pidns {
+		if c.ns == nil {
+			return nil
+		}
+		return c.stopNamespace()
+	}
 	_, err := c.run(time.Minute, "pg_ctl", "-D", c.dataDir(), "-m", "fast", "-w", "-t", "60", "stop")
 	return err
 }
@@ -391,7 +407,9 @@ func reapStale() {
 			continue // owner still alive
 		}
 		bin, _, err := BinDir()
-		if err == nil {
+		if _, nsErr := os.Stat(filepath.Join(dir, pidnsMarker)); nsErr == nil {
+			killStaleNamespace(dir) // pg_ctl would signal the namespace's pid on the host
+		} else if err == nil {
 			c := &Cluster{BinDir: bin, Dir: dir}
 			if os.Geteuid() == 0 {
 				if u, err := user.Lookup("postgres"); err == nil {
