@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/stacktop/stacktop/internal/secret"
+	"github.com/stacktop/stacktop/collectors/secret"
 )
 
 // Mask replaces the value of a secret-looking environment variable.

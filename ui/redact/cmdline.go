@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/stacktop/stacktop/internal/secret"
+	"github.com/stacktop/stacktop/collectors/secret"
 )
 
 // CommandLine masks what a process's command line can show that other

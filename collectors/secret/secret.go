@@ -5,9 +5,9 @@
 // with it on the way to the screen; before it, each kept a list of its own
 // and they disagreed.
 //
-// It is a leaf under internal/ so that both can import it without an arrow
-// pointing the wrong way: collectors must not import ui, and the list is a
-// rule, not a collector's data.
+// It is a leaf package under collectors/ so that both can import it
+// without an arrow pointing the wrong way (collectors must not import ui),
+// and without a top-level folder of its own.
 package secret
 
 import "strings"
