@@ -63,7 +63,7 @@ func fold(s string) string {
 }
 
 // clientAddr is a client address for display: "[local]" for a unix-socket
-// client, masked under redaction unless it is loopback.
+// client, masked under redaction by redact.Addr's one rule.
 func clientAddr(addr string, isClient, redactAddr bool) string {
 	if addr == "" {
 		if isClient {

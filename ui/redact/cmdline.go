@@ -14,7 +14,7 @@ import (
 //     value of options and assignments named like a secret (--password=x,
 //     --token x, PGPASSWORD=x, password=x in a conninfo argument), by the
 //     one word list of internal/secret;
-//   - client addresses: every IP address but loopback and unspecified ones
+//   - client addresses: every IP address but 127.0.0.1, ::1 and unspecified ones (shownAddr)
 //     (as Addr), and in a PostgreSQL backend's title
 //     ("postgres: app shop 10.0.5.7(51710) idle") the client's host and
 //     port whatever form they take;
@@ -130,7 +130,7 @@ func maskRuns(w string, class func(byte) bool, maybe func(string) bool) string {
 		}
 		run := w[i:j]
 		if maybe(run) {
-			if ip, err := netip.ParseAddr(run); err == nil && !ip.IsLoopback() && !ip.IsUnspecified() {
+			if ip, err := netip.ParseAddr(run); err == nil && !shownAddr(ip) {
 				b.WriteString(w[last:i])
 				b.WriteString(Mask)
 				last = j

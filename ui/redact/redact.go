@@ -9,6 +9,7 @@ package redact
 
 import (
 	"net"
+	"net/netip"
 	"strings"
 )
 
@@ -46,8 +47,18 @@ func Addr(addr string) string {
 	if i := strings.IndexByte(host, '/'); i >= 0 { // 10.0.0.1/32 as inet prints it
 		host = host[:i]
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if ip, err := netip.ParseAddr(host); err == nil && shownAddr(ip) {
 		return addr
 	}
 	return Mask
+}
+
+// shownAddr is the one rule for which addresses stay visible under
+// redaction: the well-known loopbacks 127.0.0.1 and ::1 (they tell an
+// audience nothing) and unspecified ones (0.0.0.0, ::). Other loopback
+// aliases are masked too: people bind services to 127.0.x.y to tell them
+// apart, so they name things.
+func shownAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || ip == netip.IPv6Loopback() || ip.IsUnspecified()
 }

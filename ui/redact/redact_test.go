@@ -101,3 +101,18 @@ func FuzzDSN(f *testing.F) {
 		}
 	})
 }
+
+// TestLoopbackAliasesMasked: only 127.0.0.1 and ::1 stay visible; another
+// loopback alias names a service, so it is masked, in both places.
+func TestLoopbackAliasesMasked(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1": "127.0.0.1", "::1": "::1", "127.0.0.2": Mask, "127.0.1.1/32": Mask, "[local]": "[local]",
+	} {
+		if got := Addr(addr); got != want {
+			t.Errorf("Addr(%q) = %q, want %q", addr, got, want)
+		}
+	}
+	if got := CommandLine("postgres: app shop 127.0.0.2(51710) idle"); strings.Contains(got, "127.0.0.2") {
+		t.Errorf("CommandLine kept a loopback alias: %q", got)
+	}
+}
