@@ -138,7 +138,7 @@ func (t *Tab) detailBody(ctx view.Context, d *ds.Detail) []string {
 		out = append(out, field(ctx, "entry", t.cmdline(ctx, d.Entrypoint))...)
 	}
 	out = append(out, field(ctx, "config", configText(d))...)
-	out = append(out, t.healthLines(ctx, d.Healthcheck)...)
+	out = append(out, t.healthLines(ctx, d.Healthcheck, d.State == "running" || d.State == "paused")...)
 	out = append(out, t.envLines(ctx, d)...)
 	out = append(out, field(ctx, "mounts", mountLines(d.Mounts)...)...)
 	out = append(out, field(ctx, "networks", networkLines(d.Networks)...)...)
@@ -236,19 +236,27 @@ func argv(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// healthLines are the check, its state, and its latest results (newest last).
-func (t *Tab) healthLines(ctx view.Context, h *ds.Healthcheck) []string {
+// healthLines are the check, its state, and its latest results (newest
+// last). A stopped container has no health: the engine's last status is
+// that of the run that ended, so it is shown as such, unflagged.
+func (t *Tab) healthLines(ctx view.Context, h *ds.Healthcheck, running bool) []string {
 	st := ctx.Styles
 	if h == nil {
 		return field(ctx, "health", st.Muted.Render("no healthcheck"))
 	}
 	check := t.cmdline(ctx, h.Test) + st.Muted.Render(" · every "+h.Interval.String()+" · timeout "+h.Timeout.String()+
-		" · retries "+strconv.Itoa(h.Retries))
-	status := sanitize.Line(h.Status)
-	if h.Status == "unhealthy" {
-		status = st.Bad.Render("!" + status)
+		" · start period "+h.StartPeriod.String()+" · retries "+strconv.Itoa(h.Retries))
+	var status string
+	switch {
+	case !running && h.Status != "":
+		status = st.Muted.Render("not running · last run ended " + sanitize.Line(h.Status))
+	case !running:
+		status = st.Muted.Render("not running")
+	case h.Status == "unhealthy":
+		status = st.Bad.Render("!"+sanitize.Line(h.Status)) + st.Muted.Render(" · failing streak "+strconv.Itoa(h.FailingStreak))
+	default:
+		status = sanitize.Line(h.Status) + st.Muted.Render(" · failing streak "+strconv.Itoa(h.FailingStreak))
 	}
-	status += st.Muted.Render(" · failing streak " + strconv.Itoa(h.FailingStreak))
 	vals := []string{check, status}
 	for _, r := range h.Results[max(len(h.Results)-3, 0):] {
 		res := clock(ctx, r.End) + "  exit " + strconv.Itoa(r.ExitCode) + "  " + strings.TrimSpace(sanitize.Line(r.Output))
