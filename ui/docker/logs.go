@@ -54,6 +54,15 @@ type logPane struct {
 	// restart) is asked for again at most every reopenAfterError.
 	openedAt time.Time
 	resumes  int // how many times the stream was opened again
+	// project, service and created identify the container across a
+	// compose recreate (or a `docker rm` + `docker run --name`): when it
+	// is gone and a newer one of the same compose service (or, outside
+	// compose, of the same name) appears, the pane follows that one.
+	project, service string
+	created          time.Time
+	// recreatedFrom is the short ID of the container the pane followed
+	// before it was recreated ("" when never).
+	recreatedFrom string
 	// opened is set once a stream was opened: only then is a failure to
 	// open retried. A first open that fails (a logging driver that cannot
 	// be read) would fail the same way every time.
@@ -101,6 +110,7 @@ func (t *Tab) openLogs() tea.Cmd {
 		l.openedAt = h.snap.Taken
 		if c, ok := h.snap.Container(tg.id); ok {
 			l.runStart = c.StartedAt
+			l.project, l.service, l.created = c.ComposeProject, c.ComposeService, c.Created
 		}
 	}
 	return tea.Batch(append(cmds, t.openStream(l))...)
@@ -154,6 +164,51 @@ func (t *Tab) resumeLogs(c ds.Container, taken time.Time) tea.Cmd {
 	return cmd
 }
 
+// successor is the container that replaced the pane's one, now gone from
+// s: created no earlier, of the same compose project and service (for a
+// compose container) or else of the same name; among several (a scaled
+// service) the one with the pane's name, then the newest.
+func (l *logPane) successor(s *ds.Snapshot) (ds.Container, bool) {
+	var best ds.Container
+	found := false
+	for _, c := range s.Containers {
+		if c.ID == l.id || c.Created.Before(l.created) {
+			continue
+		}
+		if l.project != "" && l.service != "" {
+			if c.ComposeProject != l.project || c.ComposeService != l.service {
+				continue
+			}
+		} else if c.Name != l.name {
+			continue
+		}
+		named, bestNamed := c.Name == l.name, found && best.Name == l.name
+		if !found || named && !bestNamed || named == bestNamed && c.Created.After(best.Created) {
+			best, found = c, true
+		}
+	}
+	return best, found
+}
+
+// followRecreated moves the pane to c, the container that replaced the
+// one it followed, and opens c's stream; search, follow, timestamps and
+// wrap stay as they were.
+func (t *Tab) followRecreated(c ds.Container, taken time.Time) tea.Cmd {
+	l := t.logs
+	old := l.stream
+	l.recreatedFrom = shortID(l.id)
+	l.id, l.name, l.removed = c.ID, c.Name, false
+	l.project, l.service, l.created = c.ComposeProject, c.ComposeService, c.Created
+	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
+	l.lines, l.dropped, l.top = nil, 0, 0
+	l.runStart, l.openedAt = c.StartedAt, taken
+	cmd := t.openStream(l)
+	if old != nil {
+		cmd = tea.Batch(closeStream(old), cmd)
+	}
+	return cmd
+}
+
 // gotLogStream takes an opened stream, or closes it when the pane it was
 // opened for is gone.
 func (t *Tab) gotLogStream(msg logOpenedMsg) tea.Cmd {
@@ -188,7 +243,9 @@ func (t *Tab) logsWoke(msg logWakeMsg) tea.Cmd {
 		return nil
 	default:
 	}
-	if l.follow {
+	// A paused pane stays still for reading, unless it has nothing to
+	// read yet (a stream just opened on a recreated container).
+	if l.follow || len(l.lines) == 0 {
 		l.pull()
 	}
 	return waitLogs(l.gen, l.stream)

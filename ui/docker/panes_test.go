@@ -331,3 +331,37 @@ func TestLogsFirstOpenFailureIsNotRetried(t *testing.T) {
 		t.Errorf("a first open that failed was retried (%d times), or its cause is not shown:\n%s", tab.logs.resumes, f)
 	}
 }
+
+// After a recreate the pane follows the newer container of the same
+// compose service, preferring the one with its old name when the service
+// is scaled; outside compose, only a container of the same name; never
+// an older one.
+func TestLogsSuccessor(t *testing.T) {
+	t0 := fixture.Now()
+	mk := func(id, name, project, service string, created time.Duration) ds.Container {
+		return ds.Container{ID: id, Name: name, ComposeProject: project, ComposeService: service, Created: t0.Add(created)}
+	}
+	snap := &ds.Snapshot{Containers: []ds.Container{
+		mk("old2", "shop-web-2", "shop", "web", -time.Hour),
+		mk("new2", "shop-web-2", "shop", "web", time.Second),
+		mk("new1", "shop-web-1", "shop", "web", time.Second),
+		mk("apinew", "shop-api-1", "shop", "api", time.Second),
+		mk("solo", "cache", "", "", time.Second),
+	}}
+	for _, tc := range []struct {
+		pane logPane
+		want string
+	}{
+		{logPane{paneTarget: paneTarget{id: "gone1", name: "shop-web-1"}, project: "shop", service: "web", created: t0}, "new1"},
+		{logPane{paneTarget: paneTarget{id: "gone2", name: "shop-web-9"}, project: "shop", service: "web", created: t0}, "new2"},
+		{logPane{paneTarget: paneTarget{id: "gone3", name: "cache"}, created: t0}, "solo"},
+		{logPane{paneTarget: paneTarget{id: "gone4", name: "other"}, created: t0}, ""},
+		{logPane{paneTarget: paneTarget{id: "gone5", name: "shop-db-1"}, project: "shop", service: "db", created: t0}, ""},
+		{logPane{paneTarget: paneTarget{id: "gone6", name: "cache"}, created: t0.Add(time.Hour)}, ""},
+	} {
+		got, ok := tc.pane.successor(snap)
+		if ok != (tc.want != "") || got.ID != tc.want {
+			t.Errorf("successor of %s (%s/%s) = %q, %v; want %q", tc.pane.name, tc.pane.project, tc.pane.service, got.ID, ok, tc.want)
+		}
+	}
+}
