@@ -71,6 +71,8 @@ type logPane struct {
 	query  textinput.Model
 	search ds.Search
 	cur    int // current match, -1 for none
+
+	earlierState
 }
 
 // logOpenedMsg is the answer to opening a log stream.
@@ -126,6 +128,8 @@ func (t *Tab) openStream(l *logPane) tea.Cmd {
 	}
 	t.gen++
 	l.gen, l.opening = t.gen, true
+	// A new stream's tail holds the lines earlier pages were fetched for.
+	l.earlierState = earlierState{}
 	gen, id, timeout := l.gen, l.id, t.opts.CallTimeout
 	opts := ds.LogOptions{Tail: t.opts.LogLines, Follow: true, Timestamps: true}
 	return func() tea.Msg {
@@ -243,9 +247,10 @@ func (t *Tab) logsWoke(msg logWakeMsg) tea.Cmd {
 		return nil
 	default:
 	}
-	// A paused pane stays still for reading, unless it has nothing to
-	// read yet (a stream just opened on a recreated container).
-	if l.follow || len(l.lines) == 0 {
+	// A paused pane stays still for reading, unless its lines fit in it
+	// (a stream just opened on a recreated container): then new lines
+	// move nothing.
+	if l.follow || l.bottomTop(t.logRows(), t.width) == 0 {
 		l.pull()
 	}
 	return waitLogs(l.gen, l.stream)
@@ -289,13 +294,29 @@ func (l *logPane) close() tea.Cmd {
 	return closeStream(s)
 }
 
-// pull copies the stream's buffer and searches it again.
+// pull copies the stream's buffer after the earlier pages and searches
+// it again. Stream lines are numbered from seqBase, so earlier pages can
+// be numbered below them.
 func (l *logPane) pull() {
 	if l.stream == nil {
 		return
 	}
-	l.lines = l.stream.Lines()
+	ls := l.stream.Lines()
 	l.dropped = l.stream.Dropped()
+	if len(l.earlier) > 0 && l.dropped > l.earlierDropped {
+		// The stream dropped the lines that joined it to the earlier pages.
+		l.earlier, l.atStart = nil, false
+	}
+	for i := range ls {
+		ls[i].Seq += seqBase
+	}
+	if len(ls) > 0 {
+		l.newestSeq = ls[len(ls)-1].Seq
+	}
+	if len(l.earlier) > 0 {
+		ls = append(append(make([]ds.LogLine, 0, len(l.earlier)+len(ls)), l.earlier...), ls...)
+	}
+	l.lines = ls
 	if l.search.Query != "" {
 		l.research()
 	}

@@ -72,6 +72,9 @@ func (t *Tab) logTitle(ctx view.Context) string {
 	default:
 		parts = append(parts, "paused (f follows)")
 	}
+	if note := l.earlierNote(); note != "" {
+		parts = append(parts, sanitize.Line(note))
+	}
 	if l.resumes > 0 && !l.ended {
 		parts = append(parts, "reopened")
 	}

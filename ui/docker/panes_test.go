@@ -151,7 +151,7 @@ func TestLogsSearchNextPrev(t *testing.T) {
 			marked = ln
 		}
 	}
-	if !strings.Contains(marked, "»ERROR« upstream") || !strings.Contains(marked, "(request "+strconv.FormatUint(seqs(), 10)+")") {
+	if !strings.Contains(marked, "»ERROR« upstream") || !strings.Contains(marked, "(request "+strconv.FormatUint(seqs()-seqBase, 10)+")") {
 		t.Errorf("marked line %q for match on line %d", marked, seqs())
 	}
 	// Lower case is case-insensitive: ERROR and "error" in each line.
