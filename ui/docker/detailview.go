@@ -79,28 +79,44 @@ func (t *Tab) detailLines(ctx view.Context, n int) []string {
 }
 
 // sparkLine is CPU and memory over the collector's history for the pane's
-// container: CPU scaled so a full cell is one core (or the peak, if more),
-// memory so a full cell is the limit.
+// container, each over its own range, said after the figure: CPU from 0
+// (idle) to its peak, memory from its low to its high, so 20 MiB on a
+// host of 24 GiB — or well under its limit — is not a flat line; the
+// limit is said in words.
 func (t *Tab) sparkLine(ctx view.Context) string {
 	d, st := t.detail, ctx.Styles
 	if d.live == nil || d.cpu == nil || d.cpu.Len() == 0 {
 		return " " + st.Muted.Render("no stats history yet")
 	}
 	x := d.live.Stats
-	w := max((ctx.Width-2*(5+22)-4)/2, 8)
-	cpu := st.Label.Render("CPU ") + widgets.Sparkline(st, d.cpu, w, max(100, d.cpu.Max(w))) + " " +
-		widgets.Cell(ratePercent(x.CPU), 6, true) + st.Muted.Render(" peak "+format.Percent(d.cpu.Max(w)))
-	top := float64(x.MemLimit)
-	if !x.MemValid || top <= 0 {
-		top = 0
+	// The scales depend on the width (the samples shown) and the width on
+	// the labels: size for the widest labels, the full history's.
+	n := d.cpu.Len()
+	cpuText := func(sc widgets.SparkScale) string {
+		return " " + widgets.Cell(ratePercent(x.CPU), 6, true) + " " + scaleNote(widgets.ScaleLabel(sc, format.Percent))
 	}
-	mem := st.Label.Render("MEM ") + widgets.Sparkline(st, d.mem, w, top) + " "
-	if x.MemValid {
-		mem += format.Bytes(x.MemUsed) + st.Muted.Render(" of "+format.Bytes(x.MemLimit))
-	} else {
-		mem += format.NA
+	bytes := func(v float64) string { return format.Bytes(uint64(max(v, 0))) }
+	memText := func(sc widgets.SparkScale) string {
+		s := " " + format.NA
+		if x.MemValid {
+			s = " " + format.Bytes(x.MemUsed) + " of " + format.Bytes(x.MemLimit)
+		}
+		return s + " " + scaleNote(widgets.ScaleLabel(sc, bytes))
 	}
-	return " " + cpu + "   " + mem
+	fixed := 1 + 4 + ansi.StringWidth(cpuText(widgets.ZeroToMax(d.cpu, n))) + 3 + 4 + ansi.StringWidth(memText(widgets.MinToMax(d.mem, n)))
+	w := max((ctx.Width-fixed)/2, 4)
+	cs, ms := widgets.ZeroToMax(d.cpu, w), widgets.MinToMax(d.mem, w)
+	cpu := st.Label.Render("CPU ") + widgets.SparklineIn(st, d.cpu, w, cs) + st.Muted.Render(cpuText(cs))
+	mem := st.Label.Render("MEM ") + widgets.SparklineIn(st, d.mem, w, ms) + st.Muted.Render(memText(ms))
+	return widgets.Truncate(" "+cpu+"   "+mem, ctx.Width)
+}
+
+// scaleNote puts a sparkline's scale in brackets ("" when there is none).
+func scaleNote(label string) string {
+	if label == "" {
+		return ""
+	}
+	return "[" + label + "]"
 }
 
 // field is one "label  value" line; more values continue under the value,

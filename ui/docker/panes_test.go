@@ -365,3 +365,40 @@ func TestLogsSuccessor(t *testing.T) {
 		}
 	}
 }
+
+// A container using about 20 MiB with no limit (the engine reports the
+// host's 16 GiB) has a memory sparkline that shows its ups and downs and
+// says its range; its idle CPU line says its peak.
+func TestDetailSparklinesOwnScale(t *testing.T) {
+	tab, ctx, _ := newTab(t, 160, 40, 0, Options{})
+	snap := fleetSnapshot(0)
+	for i := range snap.Containers {
+		c := &snap.Containers[i]
+		if c.Name != "proxy" {
+			continue
+		}
+		c.Stats.MemUsed, c.Stats.MemLimit = 20*mib, 16*gib
+		for j := range c.History {
+			c.History[j].MemUsed = 20*mib + uint64(j%5)*128*1024
+			c.History[j].CPU = rate(0.1 * float64(j%3))
+		}
+	}
+	tab.Update(ok("local", snap))
+	selectName(t, tab, "proxy")
+	press(tab, "enter")
+	var line string
+	for _, l := range strings.Split(tab.View(ctx), "\n") {
+		if strings.Contains(l, "MEM ") && strings.Contains(l, "CPU ") {
+			line = l
+		}
+	}
+	_, mem, _ := strings.Cut(line, "MEM ")
+	spark, _, _ := strings.Cut(strings.TrimLeft(mem, " "), " ")
+	seen := map[rune]bool{}
+	for _, r := range spark {
+		seen[r] = true
+	}
+	if len(seen) < 4 || !strings.Contains(line, "20.0 MiB of 16.0 GiB [20.0 MiB–20.5 MiB]") || !strings.Contains(line, "[≤ 0.2%]") {
+		t.Errorf("the sparklines of a 20 MiB container without a limit are flat or do not say their scale:\n%s", line)
+	}
+}
