@@ -83,7 +83,7 @@ func TestDetailWithoutEngine(t *testing.T) {
 	}
 	// The sparklines come from the snapshot and need no engine.
 	press(tab, "i")
-	if !strings.Contains(tab.View(ctx), "peak 35.2%") {
+	if !strings.Contains(tab.View(ctx), "35.2% [≤ 35.2%]") {
 		t.Errorf("sparklines missing without an engine:\n%s", tab.View(ctx))
 	}
 }
