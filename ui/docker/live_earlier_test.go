@@ -15,17 +15,6 @@ import (
 
 var lineNo = regexp.MustCompile(`line (\d+) `)
 
-// oldestShown is the smallest "line N" number in the logs pane's frame.
-func oldestShown(frame string) int {
-	least := -1
-	for _, m := range lineNo.FindAllStringSubmatch(frame, -1) {
-		if n, err := strconv.Atoi(m[1]); err == nil && (least < 0 || n < least) {
-			least = n
-		}
-	}
-	return least
-}
-
 // numbered is the "line N" numbers of lines, skipping the pieces of a
 // long line the engine split.
 func numbered(lines []ds.LogLine) []int {
