@@ -168,11 +168,30 @@ func maskEnv(env []string, reveal bool) []EnvVar {
 	return out
 }
 
+// The engine's healthcheck defaults, used where the image and the
+// container's config leave a field 0 (as `docker inspect` shows it).
+const (
+	DefaultHealthInterval = 30 * time.Second
+	DefaultHealthTimeout  = 30 * time.Second
+	DefaultHealthRetries  = 3
+)
+
+// healthFrom is the healthcheck with the engine's defaults in place of
+// the zeros the config holds for "unset" (start period's default is 0).
 func healthFrom(cfg *container.HealthConfig, st *container.State) *Healthcheck {
 	if cfg == nil || len(cfg.Test) == 0 || cfg.Test[0] == "NONE" {
 		return nil
 	}
 	h := &Healthcheck{Test: cfg.Test, Interval: cfg.Interval, Timeout: cfg.Timeout, StartPeriod: cfg.StartPeriod, Retries: cfg.Retries}
+	if h.Interval <= 0 {
+		h.Interval = DefaultHealthInterval
+	}
+	if h.Timeout <= 0 {
+		h.Timeout = DefaultHealthTimeout
+	}
+	if h.Retries <= 0 {
+		h.Retries = DefaultHealthRetries
+	}
 	if st != nil && st.Health != nil {
 		h.Status, h.FailingStreak = string(st.Health.Status), st.Health.FailingStreak
 		for _, l := range st.Health.Log {

@@ -44,6 +44,11 @@ type LogOptions struct {
 	Follow bool
 	// Timestamps asks the engine for each line's time (LogLine.Time).
 	Timestamps bool
+	// Until, when set, leaves out lines timestamped after it. The engine
+	// applies it after Tail: the last Tail lines of the whole log are read,
+	// then those after Until dropped — so to read the Tail lines before a
+	// time, ask for as many more as the log holds after it.
+	Until time.Time
 	// MaxLines and MaxBytes bound the buffer: beyond either the oldest lines
 	// are dropped (and counted in Dropped).
 	MaxLines, MaxBytes int
@@ -121,7 +126,11 @@ func (c *Collector) Logs(ctx context.Context, id string, opts LogOptions) (*LogT
 	// The request itself must answer in time; a followed stream then stays
 	// open until Close (a one-off read is bounded as a whole).
 	guard := time.AfterFunc(c.opts.CallTimeout, stop)
-	rc, err := cli.ContainerLogs(lctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Timestamps: opts.Timestamps, Tail: tail})
+	until := ""
+	if !opts.Until.IsZero() {
+		until = opts.Until.UTC().Format(time.RFC3339Nano)
+	}
+	rc, err := cli.ContainerLogs(lctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Timestamps: opts.Timestamps, Tail: tail, Until: until})
 	if opts.Follow && !guard.Stop() {
 		err = errors.Join(err, context.DeadlineExceeded)
 	}

@@ -186,10 +186,15 @@ func (p *pollState) build(s container.Summary) Container {
 		ID: s.ID, Name: name, Image: s.Image, Labels: s.Labels, Command: s.Command,
 		ComposeProject: s.Labels[LabelComposeProject], ComposeService: s.Labels[LabelComposeService],
 		State: string(s.State), Status: s.Status, Created: time.Unix(s.Created, 0),
-		Health: t.insp.health, FailingStreak: t.insp.failingStreak,
 		StartedAt: t.insp.startedAt, FinishedAt: t.insp.finishedAt,
 		ExitCode: t.insp.exitCode, RestartCount: t.insp.restartCount, OOMKilled: t.insp.oomKilled,
 		Ports: make([]Port, 0, len(s.Ports)),
+	}
+	// The engine keeps the last health status after the run ends; a
+	// stopped container's "unhealthy" describes a run that is over, so
+	// health is reported only while the container runs.
+	if ct.Running() {
+		ct.Health, ct.FailingStreak = t.insp.health, t.insp.failingStreak
 	}
 	for _, pt := range s.Ports {
 		ct.Ports = append(ct.Ports, Port{IP: pt.IP, PrivatePort: pt.PrivatePort, PublicPort: pt.PublicPort, Type: pt.Type})

@@ -115,7 +115,8 @@ type Container struct {
 	State string
 	// Status is the engine's human summary ("Up 3 minutes (healthy)").
 	Status string
-	// Health is "" when the container has no healthcheck, else starting,
+	// Health is "" when the container has no healthcheck or is not
+	// running (the engine's last status outlives the run), else starting,
 	// healthy or unhealthy; FailingStreak counts consecutive failed checks.
 	Health        string
 	FailingStreak int
@@ -184,7 +185,7 @@ func (p Problem) String() string {
 // Problem classifies the container for the overview's "needs attention" list.
 func (c Container) Problem() Problem {
 	switch {
-	case c.Health == "unhealthy":
+	case c.Health == "unhealthy" && c.Running():
 		return ProblemUnhealthy
 	case c.OOMKilled:
 		return ProblemOOMKilled

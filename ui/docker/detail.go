@@ -138,6 +138,8 @@ func (t *Tab) panesSeeSnapshot(s *ds.Snapshot) tea.Cmd {
 		l.removed = !ok
 		if ok {
 			resume = t.resumeLogs(c, s.Taken)
+		} else if next, found := l.successor(s); found {
+			resume = t.followRecreated(next, s.Taken)
 		}
 	}
 	d := t.detail

@@ -79,28 +79,44 @@ func (t *Tab) detailLines(ctx view.Context, n int) []string {
 }
 
 // sparkLine is CPU and memory over the collector's history for the pane's
-// container: CPU scaled so a full cell is one core (or the peak, if more),
-// memory so a full cell is the limit.
+// container, each over its own range, said after the figure: CPU from 0
+// (idle) to its peak, memory from its low to its high, so 20 MiB on a
+// host of 24 GiB — or well under its limit — is not a flat line; the
+// limit is said in words.
 func (t *Tab) sparkLine(ctx view.Context) string {
 	d, st := t.detail, ctx.Styles
 	if d.live == nil || d.cpu == nil || d.cpu.Len() == 0 {
 		return " " + st.Muted.Render("no stats history yet")
 	}
 	x := d.live.Stats
-	w := max((ctx.Width-2*(5+22)-4)/2, 8)
-	cpu := st.Label.Render("CPU ") + widgets.Sparkline(st, d.cpu, w, max(100, d.cpu.Max(w))) + " " +
-		widgets.Cell(ratePercent(x.CPU), 6, true) + st.Muted.Render(" peak "+format.Percent(d.cpu.Max(w)))
-	top := float64(x.MemLimit)
-	if !x.MemValid || top <= 0 {
-		top = 0
+	// The scales depend on the width (the samples shown) and the width on
+	// the labels: size for the widest labels, the full history's.
+	n := d.cpu.Len()
+	cpuText := func(sc widgets.SparkScale) string {
+		return " " + widgets.Cell(ratePercent(x.CPU), 6, true) + " " + scaleNote(widgets.ScaleLabel(sc, format.Percent))
 	}
-	mem := st.Label.Render("MEM ") + widgets.Sparkline(st, d.mem, w, top) + " "
-	if x.MemValid {
-		mem += format.Bytes(x.MemUsed) + st.Muted.Render(" of "+format.Bytes(x.MemLimit))
-	} else {
-		mem += format.NA
+	bytes := func(v float64) string { return format.Bytes(uint64(max(v, 0))) }
+	memText := func(sc widgets.SparkScale) string {
+		s := " " + format.NA
+		if x.MemValid {
+			s = " " + format.Bytes(x.MemUsed) + " of " + format.Bytes(x.MemLimit)
+		}
+		return s + " " + scaleNote(widgets.ScaleLabel(sc, bytes))
 	}
-	return " " + cpu + "   " + mem
+	fixed := 1 + 4 + ansi.StringWidth(cpuText(widgets.ZeroToMax(d.cpu, n))) + 3 + 4 + ansi.StringWidth(memText(widgets.MinToMax(d.mem, n)))
+	w := max((ctx.Width-fixed)/2, 4)
+	cs, ms := widgets.ZeroToMax(d.cpu, w), widgets.MinToMax(d.mem, w)
+	cpu := st.Label.Render("CPU ") + widgets.SparklineIn(st, d.cpu, w, cs) + st.Muted.Render(cpuText(cs))
+	mem := st.Label.Render("MEM ") + widgets.SparklineIn(st, d.mem, w, ms) + st.Muted.Render(memText(ms))
+	return widgets.Truncate(" "+cpu+"   "+mem, ctx.Width)
+}
+
+// scaleNote puts a sparkline's scale in brackets ("" when there is none).
+func scaleNote(label string) string {
+	if label == "" {
+		return ""
+	}
+	return "[" + label + "]"
 }
 
 // field is one "label  value" line; more values continue under the value,
@@ -138,7 +154,7 @@ func (t *Tab) detailBody(ctx view.Context, d *ds.Detail) []string {
 		out = append(out, field(ctx, "entry", t.cmdline(ctx, d.Entrypoint))...)
 	}
 	out = append(out, field(ctx, "config", configText(d))...)
-	out = append(out, t.healthLines(ctx, d.Healthcheck)...)
+	out = append(out, t.healthLines(ctx, d.Healthcheck, d.State == "running" || d.State == "paused")...)
 	out = append(out, t.envLines(ctx, d)...)
 	out = append(out, field(ctx, "mounts", mountLines(d.Mounts)...)...)
 	out = append(out, field(ctx, "networks", networkLines(d.Networks)...)...)
@@ -236,19 +252,27 @@ func argv(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// healthLines are the check, its state, and its latest results (newest last).
-func (t *Tab) healthLines(ctx view.Context, h *ds.Healthcheck) []string {
+// healthLines are the check, its state, and its latest results (newest
+// last). A stopped container has no health: the engine's last status is
+// that of the run that ended, so it is shown as such, unflagged.
+func (t *Tab) healthLines(ctx view.Context, h *ds.Healthcheck, running bool) []string {
 	st := ctx.Styles
 	if h == nil {
 		return field(ctx, "health", st.Muted.Render("no healthcheck"))
 	}
 	check := t.cmdline(ctx, h.Test) + st.Muted.Render(" · every "+h.Interval.String()+" · timeout "+h.Timeout.String()+
-		" · retries "+strconv.Itoa(h.Retries))
-	status := sanitize.Line(h.Status)
-	if h.Status == "unhealthy" {
-		status = st.Bad.Render("!" + status)
+		" · start period "+h.StartPeriod.String()+" · retries "+strconv.Itoa(h.Retries))
+	var status string
+	switch {
+	case !running && h.Status != "":
+		status = st.Muted.Render("not running · last run ended " + sanitize.Line(h.Status))
+	case !running:
+		status = st.Muted.Render("not running")
+	case h.Status == "unhealthy":
+		status = st.Bad.Render("!"+sanitize.Line(h.Status)) + st.Muted.Render(" · failing streak "+strconv.Itoa(h.FailingStreak))
+	default:
+		status = sanitize.Line(h.Status) + st.Muted.Render(" · failing streak "+strconv.Itoa(h.FailingStreak))
 	}
-	status += st.Muted.Render(" · failing streak " + strconv.Itoa(h.FailingStreak))
 	vals := []string{check, status}
 	for _, r := range h.Results[max(len(h.Results)-3, 0):] {
 		res := clock(ctx, r.End) + "  exit " + strconv.Itoa(r.ExitCode) + "  " + strings.TrimSpace(sanitize.Line(r.Output))

@@ -246,11 +246,23 @@ func (e *fakeEngine) Inspect(_ context.Context, cid string, reveal bool) (ds.Det
 	return fixtureDetail(cid, reveal), nil
 }
 
-func (e *fakeEngine) Logs(_ context.Context, cid string, _ ds.LogOptions) (LogStream, error) {
+func (e *fakeEngine) Logs(_ context.Context, cid string, opts ds.LogOptions) (LogStream, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.logsErr != nil {
 		return nil, e.logsErr
+	}
+	if !opts.Follow {
+		// A one-off read (an earlier page): the lines up to Until, ended.
+		var lines []ds.LogLine
+		for _, l := range e.lines {
+			if opts.Until.IsZero() || !l.Time.After(opts.Until) {
+				lines = append(lines, l)
+			}
+		}
+		s := &fakeStream{lines: lines, updated: make(chan struct{}, 1), done: make(chan struct{})}
+		s.Close()
+		return s, nil
 	}
 	s := &fakeStream{lines: e.lines, updated: make(chan struct{}, 1), done: make(chan struct{})}
 	e.streams = append(e.streams, s)

@@ -109,18 +109,33 @@ func (t *Tab) logsKey(msg tea.KeyMsg) tea.Cmd {
 	k, l := t.keys.Logs, t.logs
 	rows, w := t.logRows(), t.width
 	page := max(rows-1, 1)
+	// Scrolling up past the oldest line held asks the engine for the page
+	// before it; the rest of the scroll happens when it arrives.
+	up := func(n int) tea.Cmd {
+		var cmd tea.Cmd
+		if l.topLine(rows, w)-n < 0 {
+			cmd = t.fetchEarlier(l, min(l.topLine(rows, w)-n, 0))
+		}
+		l.scrollBy(-n, rows, w)
+		return cmd
+	}
 	switch {
 	case key.Matches(msg, k.Up):
-		l.scrollBy(-1, rows, w)
+		return up(1)
 	case key.Matches(msg, k.Down):
 		l.scrollBy(1, rows, w)
 	case key.Matches(msg, k.PageUp):
-		l.scrollBy(-page, rows, w)
+		return up(page)
 	case key.Matches(msg, k.PageDown):
 		l.scrollBy(page, rows, w)
 	case key.Matches(msg, k.Top):
+		var cmd tea.Cmd
+		if l.topLine(rows, w) == 0 {
+			cmd = t.fetchEarlier(l, -page)
+		}
 		l.follow = false
 		l.top = 0
+		return cmd
 	case key.Matches(msg, k.Bottom):
 		l.follow = true
 		l.pull()
@@ -138,6 +153,12 @@ func (t *Tab) logsKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Next):
 		l.jump(l.search.Next(l.cur), rows)
 	case key.Matches(msg, k.Prev):
+		if l.cur == 0 && !l.atStart {
+			// N at the oldest match loaded looks in earlier pages first.
+			if cmd := t.searchEarlier(l, true); cmd != nil {
+				return cmd
+			}
+		}
 		l.jump(l.search.Prev(l.cur), rows)
 	case key.Matches(msg, k.Detail):
 		return t.openDetail(false)
@@ -155,6 +176,9 @@ func (t *Tab) editSearch(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, t.keys.Prompt.Accept):
 		l.query.Blur()
 		l.research()
+		if len(l.search.Matches) == 0 {
+			return t.searchEarlier(l, false) // what `docker logs` still has
+		}
 		l.jump(l.firstMatch(t.logRows(), t.width), t.logRows())
 		return nil
 	case key.Matches(msg, t.keys.Prompt.Cancel):

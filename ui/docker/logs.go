@@ -54,6 +54,15 @@ type logPane struct {
 	// restart) is asked for again at most every reopenAfterError.
 	openedAt time.Time
 	resumes  int // how many times the stream was opened again
+	// project, service and created identify the container across a
+	// compose recreate (or a `docker rm` + `docker run --name`): when it
+	// is gone and a newer one of the same compose service (or, outside
+	// compose, of the same name) appears, the pane follows that one.
+	project, service string
+	created          time.Time
+	// recreatedFrom is the short ID of the container the pane followed
+	// before it was recreated ("" when never).
+	recreatedFrom string
 	// opened is set once a stream was opened: only then is a failure to
 	// open retried. A first open that fails (a logging driver that cannot
 	// be read) would fail the same way every time.
@@ -62,6 +71,8 @@ type logPane struct {
 	query  textinput.Model
 	search ds.Search
 	cur    int // current match, -1 for none
+
+	earlierState
 }
 
 // logOpenedMsg is the answer to opening a log stream.
@@ -101,6 +112,7 @@ func (t *Tab) openLogs() tea.Cmd {
 		l.openedAt = h.snap.Taken
 		if c, ok := h.snap.Container(tg.id); ok {
 			l.runStart = c.StartedAt
+			l.project, l.service, l.created = c.ComposeProject, c.ComposeService, c.Created
 		}
 	}
 	return tea.Batch(append(cmds, t.openStream(l))...)
@@ -116,6 +128,8 @@ func (t *Tab) openStream(l *logPane) tea.Cmd {
 	}
 	t.gen++
 	l.gen, l.opening = t.gen, true
+	// A new stream's tail holds the lines earlier pages were fetched for.
+	l.earlierState = earlierState{}
 	gen, id, timeout := l.gen, l.id, t.opts.CallTimeout
 	opts := ds.LogOptions{Tail: t.opts.LogLines, Follow: true, Timestamps: true}
 	return func() tea.Msg {
@@ -147,6 +161,51 @@ func (t *Tab) resumeLogs(c ds.Container, taken time.Time) tea.Cmd {
 	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
 	l.runStart, l.openedAt = c.StartedAt, taken
 	l.resumes++
+	cmd := t.openStream(l)
+	if old != nil {
+		cmd = tea.Batch(closeStream(old), cmd)
+	}
+	return cmd
+}
+
+// successor is the container that replaced the pane's one, now gone from
+// s: created no earlier, of the same compose project and service (for a
+// compose container) or else of the same name; among several (a scaled
+// service) the one with the pane's name, then the newest.
+func (l *logPane) successor(s *ds.Snapshot) (ds.Container, bool) {
+	var best ds.Container
+	found := false
+	for _, c := range s.Containers {
+		if c.ID == l.id || c.Created.Before(l.created) {
+			continue
+		}
+		if l.project != "" && l.service != "" {
+			if c.ComposeProject != l.project || c.ComposeService != l.service {
+				continue
+			}
+		} else if c.Name != l.name {
+			continue
+		}
+		named, bestNamed := c.Name == l.name, found && best.Name == l.name
+		if !found || named && !bestNamed || named == bestNamed && c.Created.After(best.Created) {
+			best, found = c, true
+		}
+	}
+	return best, found
+}
+
+// followRecreated moves the pane to c, the container that replaced the
+// one it followed, and opens c's stream; search, follow, timestamps and
+// wrap stay as they were.
+func (t *Tab) followRecreated(c ds.Container, taken time.Time) tea.Cmd {
+	l := t.logs
+	old := l.stream
+	l.recreatedFrom = shortID(l.id)
+	l.id, l.name, l.removed = c.ID, c.Name, false
+	l.project, l.service, l.created = c.ComposeProject, c.ComposeService, c.Created
+	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
+	l.lines, l.dropped, l.top = nil, 0, 0
+	l.runStart, l.openedAt = c.StartedAt, taken
 	cmd := t.openStream(l)
 	if old != nil {
 		cmd = tea.Batch(closeStream(old), cmd)
@@ -188,7 +247,10 @@ func (t *Tab) logsWoke(msg logWakeMsg) tea.Cmd {
 		return nil
 	default:
 	}
-	if l.follow {
+	// A paused pane stays still for reading, unless its lines fit in it
+	// (a stream just opened on a recreated container): then new lines
+	// move nothing.
+	if l.follow || l.bottomTop(t.logRows(), t.width) == 0 {
 		l.pull()
 	}
 	return waitLogs(l.gen, l.stream)
@@ -232,13 +294,29 @@ func (l *logPane) close() tea.Cmd {
 	return closeStream(s)
 }
 
-// pull copies the stream's buffer and searches it again.
+// pull copies the stream's buffer after the earlier pages and searches
+// it again. Stream lines are numbered from seqBase, so earlier pages can
+// be numbered below them.
 func (l *logPane) pull() {
 	if l.stream == nil {
 		return
 	}
-	l.lines = l.stream.Lines()
+	ls := l.stream.Lines()
 	l.dropped = l.stream.Dropped()
+	if len(l.earlier) > 0 && l.dropped > l.earlierDropped {
+		// The stream dropped the lines that joined it to the earlier pages.
+		l.earlier, l.atStart = nil, false
+	}
+	for i := range ls {
+		ls[i].Seq += seqBase
+	}
+	if len(ls) > 0 {
+		l.newestSeq = ls[len(ls)-1].Seq
+	}
+	if len(l.earlier) > 0 {
+		ls = append(append(make([]ds.LogLine, 0, len(l.earlier)+len(ls)), l.earlier...), ls...)
+	}
+	l.lines = ls
 	if l.search.Query != "" {
 		l.research()
 	}

@@ -61,6 +61,10 @@ func (t *Tab) logTitle(ctx view.Context) string {
 	switch {
 	case l.ended && l.endErr != nil:
 		parts = append(parts, "stream ended: "+sanitize.Line(l.endErr.Error())+" · reopens while the container runs")
+	case l.ended && l.removed && l.project != "" && l.service != "":
+		parts = append(parts, "ended · follows a new "+sanitize.Line(l.project+"/"+l.service)+" container when one appears")
+	case l.ended && l.removed:
+		parts = append(parts, "ended · follows a new container named "+sanitize.Line(l.name)+" when one appears")
 	case l.ended:
 		parts = append(parts, "ended · follows its next run")
 	case l.follow:
@@ -68,8 +72,14 @@ func (t *Tab) logTitle(ctx view.Context) string {
 	default:
 		parts = append(parts, "paused (f follows)")
 	}
+	if note := l.earlierNote(); note != "" {
+		parts = append(parts, sanitize.Line(note))
+	}
 	if l.resumes > 0 && !l.ended {
 		parts = append(parts, "reopened")
+	}
+	if l.recreatedFrom != "" {
+		parts = append(parts, "recreated: was "+l.recreatedFrom)
 	}
 	parts = append(parts, strconv.Itoa(len(l.lines))+" lines")
 	if l.dropped > 0 {

@@ -83,7 +83,7 @@ func TestDetailWithoutEngine(t *testing.T) {
 	}
 	// The sparklines come from the snapshot and need no engine.
 	press(tab, "i")
-	if !strings.Contains(tab.View(ctx), "peak 35.2%") {
+	if !strings.Contains(tab.View(ctx), "35.2% [≤ 35.2%]") {
 		t.Errorf("sparklines missing without an engine:\n%s", tab.View(ctx))
 	}
 }
@@ -151,7 +151,7 @@ func TestLogsSearchNextPrev(t *testing.T) {
 			marked = ln
 		}
 	}
-	if !strings.Contains(marked, "»ERROR« upstream") || !strings.Contains(marked, "(request "+strconv.FormatUint(seqs(), 10)+")") {
+	if !strings.Contains(marked, "»ERROR« upstream") || !strings.Contains(marked, "(request "+strconv.FormatUint(seqs()-seqBase, 10)+")") {
 		t.Errorf("marked line %q for match on line %d", marked, seqs())
 	}
 	// Lower case is case-insensitive: ERROR and "error" in each line.
@@ -329,5 +329,76 @@ func TestLogsFirstOpenFailureIsNotRetried(t *testing.T) {
 	run(tab, tab.updateCmd(ok("local", s)))
 	if f := tab.View(ctx); tab.logs.resumes != 0 || !strings.Contains(f, "does not support reading") {
 		t.Errorf("a first open that failed was retried (%d times), or its cause is not shown:\n%s", tab.logs.resumes, f)
+	}
+}
+
+// After a recreate the pane follows the newer container of the same
+// compose service, preferring the one with its old name when the service
+// is scaled; outside compose, only a container of the same name; never
+// an older one.
+func TestLogsSuccessor(t *testing.T) {
+	t0 := fixture.Now()
+	mk := func(id, name, project, service string, created time.Duration) ds.Container {
+		return ds.Container{ID: id, Name: name, ComposeProject: project, ComposeService: service, Created: t0.Add(created)}
+	}
+	snap := &ds.Snapshot{Containers: []ds.Container{
+		mk("old2", "shop-web-2", "shop", "web", -time.Hour),
+		mk("new2", "shop-web-2", "shop", "web", time.Second),
+		mk("new1", "shop-web-1", "shop", "web", time.Second),
+		mk("apinew", "shop-api-1", "shop", "api", time.Second),
+		mk("solo", "cache", "", "", time.Second),
+	}}
+	for _, tc := range []struct {
+		pane logPane
+		want string
+	}{
+		{logPane{paneTarget: paneTarget{id: "gone1", name: "shop-web-1"}, project: "shop", service: "web", created: t0}, "new1"},
+		{logPane{paneTarget: paneTarget{id: "gone2", name: "shop-web-9"}, project: "shop", service: "web", created: t0}, "new2"},
+		{logPane{paneTarget: paneTarget{id: "gone3", name: "cache"}, created: t0}, "solo"},
+		{logPane{paneTarget: paneTarget{id: "gone4", name: "other"}, created: t0}, ""},
+		{logPane{paneTarget: paneTarget{id: "gone5", name: "shop-db-1"}, project: "shop", service: "db", created: t0}, ""},
+		{logPane{paneTarget: paneTarget{id: "gone6", name: "cache"}, created: t0.Add(time.Hour)}, ""},
+	} {
+		got, ok := tc.pane.successor(snap)
+		if ok != (tc.want != "") || got.ID != tc.want {
+			t.Errorf("successor of %s (%s/%s) = %q, %v; want %q", tc.pane.name, tc.pane.project, tc.pane.service, got.ID, ok, tc.want)
+		}
+	}
+}
+
+// A container using about 20 MiB with no limit (the engine reports the
+// host's 16 GiB) has a memory sparkline that shows its ups and downs and
+// says its range; its idle CPU line says its peak.
+func TestDetailSparklinesOwnScale(t *testing.T) {
+	tab, ctx, _ := newTab(t, 160, 40, 0, Options{})
+	snap := fleetSnapshot(0)
+	for i := range snap.Containers {
+		c := &snap.Containers[i]
+		if c.Name != "proxy" {
+			continue
+		}
+		c.Stats.MemUsed, c.Stats.MemLimit = 20*mib, 16*gib
+		for j := range c.History {
+			c.History[j].MemUsed = 20*mib + uint64(j%5)*128*1024
+			c.History[j].CPU = rate(0.1 * float64(j%3))
+		}
+	}
+	tab.Update(ok("local", snap))
+	selectName(t, tab, "proxy")
+	press(tab, "enter")
+	var line string
+	for _, l := range strings.Split(tab.View(ctx), "\n") {
+		if strings.Contains(l, "MEM ") && strings.Contains(l, "CPU ") {
+			line = l
+		}
+	}
+	_, mem, _ := strings.Cut(line, "MEM ")
+	spark, _, _ := strings.Cut(strings.TrimLeft(mem, " "), " ")
+	seen := map[rune]bool{}
+	for _, r := range spark {
+		seen[r] = true
+	}
+	if len(seen) < 4 || !strings.Contains(line, "20.0 MiB of 16.0 GiB [20.0 MiB–20.5 MiB]") || !strings.Contains(line, "[≤ 0.2%]") {
+		t.Errorf("the sparklines of a 20 MiB container without a limit are flat or do not say their scale:\n%s", line)
 	}
 }

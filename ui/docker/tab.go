@@ -206,6 +206,8 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		cmd = t.gotLogStream(msg)
 	case logWakeMsg:
 		cmd = t.logsWoke(msg)
+	case logEarlierMsg:
+		cmd = t.gotEarlier(msg)
 	}
 	t.scrollIntoView() // a pane opening or closing changes the list's height
 	t.enableKeys()

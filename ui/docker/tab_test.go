@@ -384,3 +384,17 @@ func TestKeyMapPerSubView(t *testing.T) {
 		t.Errorf("search prompt offers %v", got)
 	}
 }
+
+// The filter looks at the compose project and service themselves, not
+// only at names that happen to contain them.
+func TestFilterProjectAndService(t *testing.T) {
+	c := ds.Container{ID: id("x"), Name: "a1b2c3", Image: "registry.example/app:7", ComposeProject: "payments", ComposeService: "ledger", State: "running"}
+	for _, q := range []string{"payments", "ledger", "registry.example", "a1b2", "running"} {
+		if !matches(&c, q) {
+			t.Errorf("filter %q does not match %+v", q, c)
+		}
+	}
+	if matches(&c, "billing") {
+		t.Error("filter billing matches a container it has nothing to do with")
+	}
+}

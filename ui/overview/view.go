@@ -48,6 +48,26 @@ func metric(ctx view.Context, bad bool, label, value string, h *widgets.History,
 	return line
 }
 
+// scaledMetric is metric for a series without a ceiling (bytes per
+// second): drawn from 0 to its own peak, which is said after the line
+// ("≤ 12 MiB/s"), so a quiet host is not a flat line and a busy one is
+// not mistaken for a saturated one.
+func scaledMetric(ctx view.Context, label, value string, h *widgets.History, unit func(float64) string) string {
+	st := ctx.Styles
+	line := " " + st.Label.Render(widgets.Cell(label, labelW, false)) + widgets.Cell(value, valueW, false)
+	w := ctx.Width - 1 - labelW - valueW - 1
+	if w < 8 || h == nil {
+		return line
+	}
+	note := widgets.ScaleLabel(widgets.ZeroToMax(h, w), unit)
+	if sw := w - ansi.StringWidth(note) - 1; note != "" && sw >= 8 {
+		// The scale of the samples the shorter line shows.
+		note = widgets.ScaleLabel(widgets.ZeroToMax(h, sw), unit)
+		return line + " " + widgets.SparklineIn(st, h, sw, widgets.ZeroToMax(h, sw)) + " " + st.Muted.Render(widgets.Cell(note, w-sw-1, false))
+	}
+	return line + " " + widgets.Sparkline(st, h, w, 0)
+}
+
 func (t *Tab) metrics(ctx view.Context) []string {
 	s, th := t.snap, ctx.Thresholds
 	if s == nil {
@@ -82,10 +102,13 @@ func (t *Tab) metrics(ctx view.Context) []string {
 			format.Fixed(s.Load.Load1, 2)+" "+format.Fixed(s.Load.Load5, 2)+" "+format.Fixed(s.Load.Load15, 2)+"  ("+strconv.Itoa(s.CPU.Cores)+" cores)",
 			t.load, max(float64(cores), t.load.Max(historyLen))),
 		metric(ctx, fsBad, "Disk", fsText, t.fs, 100),
-		metric(ctx, false, "I/O", "r "+format.ByteRate(r)+"  w "+format.ByteRate(w), t.disk, 0),
-		metric(ctx, false, "Net", "rx "+format.ByteRate(rx)+"  tx "+format.ByteRate(tx), t.net, 0),
+		scaledMetric(ctx, "I/O", "r "+format.ByteRate(r)+"  w "+format.ByteRate(w), t.disk, byteRate),
+		scaledMetric(ctx, "Net", "rx "+format.ByteRate(rx)+"  tx "+format.ByteRate(tx), t.net, byteRate),
 	}
 }
+
+// byteRate formats a sparkline's byte-per-second scale.
+func byteRate(v float64) string { return format.BytesFloat(v) + "/s" }
 
 func (t *Tab) topProcesses(ctx view.Context) []string {
 	st := ctx.Styles

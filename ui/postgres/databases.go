@@ -3,10 +3,13 @@ package postgres
 import (
 	"strconv"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/stacktop/stacktop/collectors"
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
 	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
@@ -111,9 +114,22 @@ func databaseRow(ctx view.Context, cols []widgets.Column, widths []int, name str
 		cells[dbSize] = format.Bytes(uint64(max(size, 0)))
 	}
 	if w := widths[dbSpark]; w > 0 && h != nil {
-		cells[dbSpark] = widgets.Sparkline(st, h, w, 0)
+		cells[dbSpark] = tpsSpark(st, h, w)
 	}
 	return widgets.Row(cols, widths, cells[:])
+}
+
+// tpsSpark is a row's TPS history over its own range, from 0 to its peak
+// ("≤ 45"), so a quiet database's line is not flat beside a busy one's;
+// the peak is said when the cell has room for it.
+func tpsSpark(st *theme.Styles, h *widgets.History, w int) string {
+	note := widgets.ScaleLabel(widgets.ZeroToMax(h, w), format.Count)
+	sw := w - ansi.StringWidth(note) - 1
+	if note == "" || sw < 6 {
+		return widgets.Sparkline(st, h, w, 0)
+	}
+	sc := widgets.ZeroToMax(h, sw)
+	return widgets.SparklineIn(st, h, sw, sc) + " " + st.Muted.Render(widgets.Cell(widgets.ScaleLabel(sc, format.Count), w-sw-1, false))
 }
 
 // rateNum is a per-second count without the "/s" the column title carries.

@@ -3,6 +3,7 @@ package widgets
 import (
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -147,5 +148,55 @@ func TestMarkSorted(t *testing.T) {
 	}
 	if Descending.Reversed(true) != Ascending || Ascending.Reversed(true) != Descending || Ascending.Reversed(false) != Ascending {
 		t.Error("Reversed does not flip the order")
+	}
+}
+
+// A container using about 20 MiB with nothing capping it but a 24 GiB
+// host: drawn against the host it is one flat row of the lowest block;
+// drawn over its own range its ups and downs show, and the label says
+// the range, so nobody reads the height as a share of anything.
+func TestSparklineOwnScale(t *testing.T) {
+	st := plain()
+	const mib = 1 << 20
+	h := NewHistory(16)
+	for i := range 16 {
+		h.Push(float64(20*mib + (i%4)*256*1024)) // 20.0 to 20.75 MiB
+	}
+	distinct := func(s string) int {
+		seen := map[rune]bool{}
+		for _, r := range s {
+			seen[r] = true
+		}
+		return len(seen)
+	}
+	if flat := Sparkline(st, h, 16, 24*1024*mib); distinct(flat) != 1 {
+		t.Fatalf("against the host the series should be flat (the bug), got %q", flat)
+	}
+	sc := MinToMax(h, 16)
+	line := SparklineIn(st, h, 16, sc)
+	if distinct(line) < 4 || !strings.ContainsRune(line, '▁') || !strings.ContainsRune(line, '█') {
+		t.Errorf("over its own range the series is %q; want its low at the bottom, its high at the top", line)
+	}
+	bytes := func(v float64) string { return strconv.FormatFloat(v/mib, 'f', 2, 64) + " MiB" }
+	if got := ScaleLabel(sc, bytes); got != "20.00 MiB–20.75 MiB" {
+		t.Errorf("scale label %q", got)
+	}
+	if got := ScaleLabel(ZeroToMax(h, 16), bytes); got != "≤ 20.75 MiB" {
+		t.Errorf("zero-based scale label %q", got)
+	}
+
+	steady := NewHistory(4)
+	for range 4 {
+		steady.Push(20 * mib)
+	}
+	sc = MinToMax(steady, 4)
+	if got := SparklineIn(st, steady, 4, sc); got != "▄▄▄▄" {
+		t.Errorf("a steady series draws %q, want a middle line", got)
+	}
+	if got := ScaleLabel(sc, bytes); got != "steady 20.00 MiB" {
+		t.Errorf("steady label %q", got)
+	}
+	if got := ScaleLabel(MinToMax(NewHistory(4), 4), bytes); got != "" {
+		t.Errorf("an empty history has scale label %q", got)
 	}
 }
