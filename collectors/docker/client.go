@@ -1,35 +1,29 @@
 package docker
 
 import (
-	"net/http"
-
 	"github.com/docker/docker/client"
-	"github.com/docker/go-connections/tlsconfig"
+
+	"github.com/stacktop/stacktop/collectors/docker/endpoint"
 )
 
-// ClientOpts are the Docker client options for these settings: the
-// environment (DOCKER_HOST, ...) first, then the configured Host; with TLS
-// files, TLS as the docker CLI does it — the daemon's certificate checked
-// against the CA only with TLSVerify (--tlsverify), encrypted only without.
+// Endpoint resolves where the engine is, as the docker CLI would: the
+// configured context or host, else DOCKER_HOST, DOCKER_CONTEXT, the
+// current context of config.json, the default socket.
+func (o Options) Endpoint() (endpoint.Endpoint, error) {
+	return endpoint.Resolve(endpoint.Spec{
+		Host: o.Host, Context: o.Context,
+		TLSCACert: o.TLSCACert, TLSCert: o.TLSCert, TLSKey: o.TLSKey, TLSVerify: o.TLSVerify,
+	}, o.Env)
+}
+
+// ClientOpts are the Docker client options for the resolved endpoint.
 // Actions use them too, so they talk to the engine the user is looking at.
 func (o Options) ClientOpts() ([]client.Opt, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
-	if o.TLSCACert != "" || o.TLSCert != "" {
-		tc, err := tlsconfig.Client(tlsconfig.Options{
-			CAFile: o.TLSCACert, CertFile: o.TLSCert, KeyFile: o.TLSKey,
-			InsecureSkipVerify: !o.TLSVerify, ExclusiveRootPools: true,
-		})
-		if err != nil {
-			return nil, err
-		}
-		hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}, CheckRedirect: client.CheckRedirect}
-		// The host must be applied after the new transport, so it dials it.
-		opts = append(opts, client.WithHTTPClient(hc), client.WithHostFromEnv())
+	ep, err := o.Endpoint()
+	if err != nil {
+		return nil, err
 	}
-	if o.Host != "" {
-		opts = append(opts, client.WithHost(o.Host))
-	}
-	return opts, nil
+	return ep.ClientOpts()
 }
 
 // NewClient builds a client from ClientOpts. Creating it does no I/O; the

@@ -33,6 +33,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/collectors/docker/endpoint"
 )
 
 // Defaults for zero Options fields.
@@ -52,9 +53,13 @@ const (
 type Options struct {
 	// Name is the host's name as the user configured it ("local").
 	Name string
-	// Host is the daemon address, unix:///... or tcp://...; empty means
-	// DOCKER_HOST or the default socket.
-	Host string
+	// Host is the daemon address, unix:///..., tcp://... or
+	// ssh://[user@]host[:port]; Context names a docker CLI context instead.
+	// Both empty: resolved as the docker CLI does (DOCKER_HOST,
+	// DOCKER_CONTEXT, config.json's currentContext, the default socket).
+	Host, Context string
+	// Env is the environment the resolution reads (zero: the process's).
+	Env endpoint.Env
 	// TLS options for tcp:// hosts; empty paths mean no TLS. TLSVerify
 	// checks the daemon's certificate against TLSCACert (the CLI's
 	// --tlsverify); without it the connection is encrypted but unverified.
@@ -123,6 +128,7 @@ type Collector struct {
 
 	mu     sync.Mutex // guards the connection fields below
 	cli    *client.Client
+	ep     endpoint.Endpoint // where cli talks to, resolved with it
 	engine engineInfo
 	closed bool
 	stop   context.CancelFunc
@@ -130,6 +136,11 @@ type Collector struct {
 
 	pollMu sync.Mutex // one Collect at a time; guards poll state
 	poll   pollState
+
+	// bg bounds background work (remote stats rounds); Close cancels it.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	remote   remoteSampler
 }
 
 // engineInfo is read once per connection (and again after a resync).
@@ -150,10 +161,12 @@ func New(opts Options) (*Collector, error) {
 	if (opts.TLSCert == "") != (opts.TLSKey == "") {
 		return nil, fmt.Errorf("docker %q: TLS needs both a certificate and a key — set both or neither", opts.Name)
 	}
+	bg, cancel := context.WithCancel(context.Background())
 	return &Collector{
 		opts:   opts,
 		events: newEventFeed(opts.EventBuffer, opts.Debounce),
 		poll:   newPollState(opts.HistoryLen),
+		bg:     bg, bgCancel: cancel,
 	}, nil
 }
 
@@ -170,6 +183,8 @@ func (c *Collector) Close() error {
 	stop, done, cli := c.stop, c.done, c.cli
 	c.cli, c.stop = nil, nil
 	c.mu.Unlock()
+	c.bgCancel()
+	c.remote.wait()
 	if stop != nil {
 		stop()
 		<-done
@@ -191,12 +206,26 @@ func (c *Collector) client() (*client.Client, error) {
 	if c.cli != nil {
 		return c.cli, nil
 	}
-	cli, err := c.opts.NewClient()
+	ep, err := c.opts.Endpoint()
 	if err != nil {
-		return nil, fmt.Errorf("docker %q: %w — check [[docker]] host and TLS settings or DOCKER_HOST", c.opts.Name, err)
+		return nil, fmt.Errorf("docker %q: %w", c.opts.Name, err)
 	}
-	c.cli = cli
-	return cli, nil
+	opts, err := ep.ClientOpts()
+	if err == nil {
+		c.cli, err = client.NewClientWithOpts(opts...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("docker %q: %s (from %s): %w — check [[docker]] host, context and TLS settings or DOCKER_HOST", c.opts.Name, ep.Host, ep.From, err)
+	}
+	c.ep = ep
+	return c.cli, nil
+}
+
+// endpoint is where the collector talks to (zero before the first poll).
+func (c *Collector) endpoint() endpoint.Endpoint {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ep
 }
 
 // startEvents starts following the event stream once the API version is
@@ -282,13 +311,14 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Snapshot, error) {
 // client's own wording is dropped from the text (it repeats the address and
 // guesses) but kept for errors.Is/As.
 func (c *Collector) wrap(what string, err error) error {
-	host := c.opts.Host
-	if host == "" {
-		if host = os.Getenv("DOCKER_HOST"); host == "" {
-			host = client.DefaultDockerHost
+	ep := c.endpoint()
+	host := ep.Host + " (" + ep.From + ")"
+	prefix := fmt.Sprintf("docker %q: %s", c.opts.Name, what)
+	if ep.SSH() {
+		if msg, ok := endpoint.SSHFailure(err); ok {
+			return &hintError{err: errors.Join(collectors.ErrSourceAbsent, err), msg: fmt.Sprintf("%s: %s: %s", prefix, host, msg)}
 		}
 	}
-	prefix := fmt.Sprintf("docker %q: %s", c.opts.Name, what)
 	switch {
 	case errors.Is(err, os.ErrPermission):
 		return &hintError{err: err, msg: fmt.Sprintf("%s: permission denied on %s — add your user to the docker group or run with access to the socket", prefix, host)}

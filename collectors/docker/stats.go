@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"runtime"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/collectors/docker/endpoint"
 )
 
 // readStats samples every running container once: from its cgroup files
@@ -35,7 +37,10 @@ func (p *pollState) readStats(ctx context.Context, c *Collector, cli *client.Cli
 	got := make([]counters, len(running))
 	oks := make([]bool, len(running))
 	source := StatsNone
-	if c.opts.StatsFrom != StatsAPI {
+	// A remote engine's containers have no cgroup files here; never look,
+	// even where a path would happen to match (the same engine reached
+	// through ssh:// shows this machine's own files).
+	if c.opts.StatsFrom != StatsAPI && c.endpoint().Local() {
 		// Each file read is a few microseconds of kernel work: spread them
 		// over the cores, one reusable buffer per worker.
 		workers := runtime.GOMAXPROCS(0)
@@ -54,15 +59,21 @@ func (p *pollState) readStats(ctx context.Context, c *Collector, cli *client.Cli
 	}
 	if len(viaAPI) > 0 {
 		source = StatsAPI
-		parallel(len(viaAPI), c.opts.StatsWorkers, func(j int) {
-			i := viaAPI[j]
-			got[i], oks[i] = c.apiSample(ctx, cli, running[i], eng.memTotal)
-		})
+		if c.endpoint().Local() {
+			parallel(len(viaAPI), c.opts.StatsWorkers, func(j int) {
+				i := viaAPI[j]
+				got[i], oks[i] = c.apiSample(ctx, cli, running[i], eng.memTotal)
+			})
+		} else {
+			c.sampleRemote(cli, running, viaAPI, got, oks, eng.memTotal)
+		}
 	}
 	for i, id := range running {
 		t := p.known[id]
 		if !oks[i] {
-			t.sampled = false
+			// A remote sample still on its way: the last figures stay
+			// while they are recent.
+			t.sampled = t.sampled && t.hasPrev && !c.endpoint().Local() && now.Sub(t.prev.at) < keepFor
 			continue
 		}
 		t.stats = computeStats(t.prev, got[i], t.hasPrev)
@@ -70,6 +81,28 @@ func (p *pollState) readStats(ctx context.Context, c *Collector, cli *client.Cli
 		t.hist.add(Sample{At: now, CPU: t.stats.CPU, MemUsed: t.stats.MemUsed})
 	}
 	return source
+}
+
+// sampleRemote fills got/oks for the containers viaAPI names with the
+// samples the background round brought since the last poll, and starts
+// the next round over them (see remoteSampler).
+func (c *Collector) sampleRemote(cli *client.Client, running []string, viaAPI []int, got []counters, oks []bool, memTotal uint64) {
+	ready := c.remote.take()
+	ids := make([]string, len(viaAPI))
+	for j, i := range viaAPI {
+		ids[j] = running[i]
+		got[i], oks[i] = ready[running[i]]
+	}
+	workers := c.opts.StatsWorkers
+	if c.endpoint().SSH() {
+		// Half the connections at most: more would only queue for one,
+		// and the poll's own list and inspect calls, the event stream and
+		// a logs pane must never wait behind a stats round.
+		workers = min(workers, endpoint.MaxSSHConns/2)
+	}
+	c.remote.start(c.bg, ids, workers, func(ctx context.Context, id string) (counters, bool) {
+		return c.apiSample(ctx, cli, id, memTotal)
+	})
 }
 
 // readCgroup samples one container from its cgroup files, locating them
@@ -109,7 +142,11 @@ func (c *Collector) apiSample(ctx context.Context, cli *client.Client, id string
 	}
 	defer r.Body.Close()
 	var s container.StatsResponse
-	if err := json.NewDecoder(r.Body).Decode(&s); err != nil {
+	err = json.NewDecoder(r.Body).Decode(&s)
+	// Read the rest (a newline) so the connection is reused: over ssh://
+	// each new connection is a new ssh process.
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 4096))
+	if err != nil {
 		return counters{}, false
 	}
 	return countersFromAPI(s, memTotal), true
