@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/stacktop/stacktop/actions"
+	"github.com/stacktop/stacktop/collectors/docker/endpoint"
 )
 
 // conn is one action's connection to the engine, for one container.
@@ -71,10 +72,11 @@ func (c *conn) wrap(what string, err error) error { return c.opts.wrap(c.r.t, wh
 // keeping err for errors.Is and errors.As.
 func (o Options) wrap(t actions.Target, what string, err error) error {
 	prefix := fmt.Sprintf("docker %q: %s", t.Source, what)
-	host := o.Hosts[t.Source].Host
-	if host == "" {
-		if host = os.Getenv("DOCKER_HOST"); host == "" {
-			host = client.DefaultDockerHost
+	host := "the engine"
+	if ep, rerr := o.Hosts[t.Source].Endpoint(); rerr == nil {
+		host = ep.Host + " (" + ep.From + ")"
+		if msg, ok := endpoint.SSHFailure(err); ep.SSH() && ok {
+			return &hintError{msg: fmt.Sprintf("%s: %s: %s", prefix, host, msg), err: err}
 		}
 	}
 	var msg string

@@ -53,7 +53,10 @@ func shellKind(o Options) actions.Kind {
 func (o Options) shellCommand(source, id, shell string) *exec.Cmd {
 	var args []string
 	h := o.Hosts[source]
-	if h.Host != "" {
+	switch {
+	case h.Context != "":
+		args = append(args, "--context", h.Context)
+	case h.Host != "":
 		args = append(args, "--host", h.Host)
 	}
 	if h.TLSCACert != "" || h.TLSCert != "" {

@@ -58,8 +58,10 @@ type PostgresTarget struct {
 // DockerHost is one Docker engine to watch.
 type DockerHost struct {
 	Name string
-	// Host is unix:///... or tcp://...; "" means DOCKER_HOST or the default socket.
-	Host                       string
+	// Host is unix:///..., tcp://... or ssh://...; Context names a docker CLI
+	// context instead. Both "": resolved as the docker CLI does (DOCKER_HOST,
+	// DOCKER_CONTEXT, config.json's currentContext, the default socket).
+	Host, Context              string
 	TLSCACert, TLSCert, TLSKey string
 	TLSVerify                  bool
 	Interval                   time.Duration
@@ -359,9 +361,13 @@ func (r *resolver) docker(secs []dockerSection, cfg *Config, addDefault bool) []
 		if err := checkDockerHost(s.Host); err != nil {
 			r.fail(fmt.Sprintf("docker.%d.host", i), "docker.host: %v", err)
 		}
+		if s.Host != "" && s.Context != "" {
+			r.fail(fmt.Sprintf("docker.%d.context", i), "docker.context: host and context are both set — keep one (a context names its own host)")
+		}
 		out = append(out, DockerHost{
 			Name:      r.sourceName("docker", i, len(secs), s.Name, seen),
 			Host:      s.Host,
+			Context:   s.Context,
 			TLSCACert: r.path(s.TLSCACert),
 			TLSCert:   r.path(s.TLSCert),
 			TLSKey:    r.path(s.TLSKey),

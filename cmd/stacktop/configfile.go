@@ -61,6 +61,7 @@ type postgresSection struct {
 type dockerSection struct {
 	Name      string    `toml:"name"`
 	Host      string    `toml:"host"`
+	Context   string    `toml:"context"`
 	TLSCACert string    `toml:"tls_ca_cert"`
 	TLSCert   string    `toml:"tls_cert"`
 	TLSKey    string    `toml:"tls_key"`
@@ -153,11 +154,14 @@ func checkSSLMode(s string) error {
 	return fmt.Errorf("sslmode %q is not one of disable, allow, prefer, require, verify-ca, verify-full", s)
 }
 
-// checkDockerHost accepts the address schemes the Docker client can dial here.
+// checkDockerHost accepts the address schemes stacktop can reach: a unix
+// socket, tcp:// and ssh:// (through the system ssh client).
 func checkDockerHost(s string) error {
 	switch {
-	case s == "", strings.HasPrefix(s, "unix:///"), strings.HasPrefix(s, "tcp://") && len(s) > len("tcp://"):
+	case s == "", strings.HasPrefix(s, "unix:///"),
+		strings.HasPrefix(s, "tcp://") && len(s) > len("tcp://"),
+		strings.HasPrefix(s, "ssh://") && len(s) > len("ssh://"):
 		return nil
 	}
-	return fmt.Errorf("docker host %q must look like unix:///var/run/docker.sock or tcp://host:2376", s)
+	return fmt.Errorf("docker host %q must look like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host", s)
 }

@@ -60,6 +60,6 @@ func closeSources(sources []collectors.Source) {
 // clientOptions is how the collector and the Docker actions both reach the
 // engine d names.
 func (d DockerHost) clientOptions() docker.Options {
-	return docker.Options{Name: d.Name, Host: d.Host,
+	return docker.Options{Name: d.Name, Host: d.Host, Context: d.Context,
 		TLSCACert: d.TLSCACert, TLSCert: d.TLSCert, TLSKey: d.TLSKey, TLSVerify: d.TLSVerify}
 }

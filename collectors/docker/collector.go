@@ -316,7 +316,8 @@ func (c *Collector) wrap(what string, err error) error {
 	prefix := fmt.Sprintf("docker %q: %s", c.opts.Name, what)
 	if ep.SSH() {
 		if msg, ok := endpoint.SSHFailure(err); ok {
-			return &hintError{err: errors.Join(collectors.ErrSourceAbsent, err), msg: fmt.Sprintf("%s: %s: %s", prefix, host, msg)}
+			// The connection failed, whatever the call was: name the host, not the call.
+			return &hintError{err: errors.Join(collectors.ErrSourceAbsent, err), msg: fmt.Sprintf("docker %q: %s: %s", c.opts.Name, host, msg)}
 		}
 	}
 	switch {

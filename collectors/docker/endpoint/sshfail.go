@@ -26,6 +26,7 @@ func SSHFailure(err error) (msg string, ok bool) {
 			last = l
 		}
 	}
+	last = strings.TrimPrefix(last, "ssh: ")
 	switch {
 	case strings.Contains(stderr, "Permission denied"):
 		return "ssh: " + last + " — the server refused every key offered; load yours (ssh-add) or name it with IdentityFile in ~/.ssh/config", true
