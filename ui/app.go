@@ -245,7 +245,18 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if !key.Matches(msg, m.keys.Quit) {
 		m.quitArmed = false
 	}
+	m.flow.keyPressed()
 	if m.flow.active() {
+		switch {
+		case m.flow.helpOpen():
+			// Any key closes help over a dialog and goes no further, so
+			// a y pressed to leave help never confirms.
+			m.flow.toggleHelp()
+			return nil
+		case key.Matches(msg, m.keys.Help) && m.flow.helpable():
+			m.flow.toggleHelp()
+			return nil
+		}
 		return m.flow.key(msg)
 	}
 	if focused.InputActive() && !m.showHelp {
