@@ -75,8 +75,8 @@ func Request(kind string, t actions.Target, p actions.Params) tea.Cmd {
 }
 
 // RefusedMsg answers a press of an action key that cannot act now, as
-// one line on the status line: "Restart: web is exited", "read-only:
-// Restart is refused (…)".
+// one line on the status line: "restart: web is exited", "read-only:
+// restart is refused (…)".
 type RefusedMsg struct {
 	// What names the key as its help does ("restart").
 	What string
