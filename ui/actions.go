@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -44,8 +43,16 @@ const (
 	stageBackups          // the backup list
 )
 
-// statusTTL is how long an outcome stays on the status line.
-const statusTTL = 30 * time.Second
+// How long a line stays on the status line. News (done, declined) goes
+// after infoTTL; an error or a refusal stays errorTTL, unless a key is
+// pressed once it has been up errorSeen: the user has had time to read
+// it and is moving on. A key pressed sooner (typed in the same breath as
+// the one that failed) leaves it up.
+const (
+	infoTTL   = 10 * time.Second
+	errorTTL  = 30 * time.Second
+	errorSeen = 2 * time.Second
+)
 
 // maxTypedQuery caps a statement typed for EXPLAIN (the confirmation's
 // typed names stay under typedNameLimit).
@@ -103,6 +110,7 @@ type actionFlow struct {
 	stage    stage
 	seq      int // numbers runs and listings, so stale messages are dropped
 	pending  actions.Action
+	facts    []view.Fact // the tab's context for the pending action's dialog
 	typed    textinput.Model
 	mismatch bool               // enter was pressed with a wrong name
 	asking   view.ActionRequest // the request whose statement or $n values are being typed
@@ -119,6 +127,7 @@ type actionFlow struct {
 	status   string
 	bad      bool
 	statusAt time.Time
+	helpOver stage // the stage help was opened over (? in a dialog); shown while it lasts
 }
 
 func newActionFlow(ctx context.Context, opts Options, st *theme.Styles, now func() time.Time) *actionFlow {
@@ -185,13 +194,13 @@ func (f *actionFlow) request(req view.ActionRequest) tea.Cmd {
 		f.setStatus(true, err.Error())
 		return nil
 	}
-	f.pending = a
+	f.pending, f.facts = a, req.Context
 	// A refused action goes straight to the Runner, which refuses and
 	// audits it: a dialog for something that cannot run would mislead.
-	if f.opts.Runner.Allowed(a) != nil || !a.NeedsConfirmation() {
+	if f.opts.Runner.Allowed(a) != nil || !(a.NeedsConfirmation() || req.AskYes) {
 		return f.start(a, actions.Confirmation{})
 	}
-	f.stage, f.mismatch = stageConfirming, false
+	f.stage, f.mismatch, f.helpOver = stageConfirming, false, stageIdle
 	f.typed.SetValue("")
 	f.typed.Prompt, f.typed.CharLimit = "> ", typedNameLimit
 	if a.ConfirmByName {
@@ -244,7 +253,7 @@ func (f *actionFlow) start(a actions.Action, c actions.Confirmation) tea.Cmd {
 	f.seq++
 	id := f.seq
 	ctx, cancel := context.WithCancel(f.ctx)
-	f.stage, f.pending = stageRunning, a
+	f.stage, f.pending, f.helpOver = stageRunning, a, stageIdle
 	ch := make(chan actions.Progress, 1)
 	done := make(chan struct{})
 	f.run = &running{id: id, cancel: cancel, started: f.now(), progress: ch, done: done}
@@ -316,6 +325,9 @@ func (f *actionFlow) handle(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		return f.request(msg), true
 	case view.BackupsRequest:
 		return f.openBackups(msg), true
+	case view.RefusedMsg:
+		f.setStatus(true, f.refusal(msg))
+		return nil, true
 	case progressMsg:
 		if f.run == nil || msg.id != f.run.id {
 			return nil, true
@@ -366,7 +378,8 @@ func (f *actionFlow) finish(msg resultMsg) tea.Cmd {
 			f.openPlan(a, out, background)
 		}
 	case pga.BackupResult:
-		f.setStatus(false, fmt.Sprintf("✓ backup of %s verified: %s (%s)", out.Database, filepath.Base(out.Path), format.Bytes(uint64(max(out.Size, 0)))))
+		// The full path: where to find it is what the user needs next.
+		f.setStatus(false, fmt.Sprintf("✓ backup of %s verified (%s): %s", out.Database, format.Bytes(uint64(max(out.Size, 0))), out.Path))
 	}
 	if f.opts.Hub != nil && msg.res.Outcome != actions.OutcomeRefusedReadOnly {
 		f.opts.Hub.PollNow(collectors.SourceID{Kind: a.Target.Kind, Name: a.Target.Source})
@@ -377,7 +390,7 @@ func (f *actionFlow) finish(msg resultMsg) tea.Cmd {
 		// docker.shell: the Runner checked and audited; the shell itself
 		// needs the terminal, which bubbletea lends it and takes back.
 		f.setStatus(false, "shell in "+a.Target.Display()+" — exit it to come back")
-		return tea.Batch(doneCmd, tea.ExecProcess(sh, func(err error) tea.Msg { return shellDoneMsg{target: a.Target, err: err} }))
+		return tea.Batch(doneCmd, tea.Exec(newShellExec(sh, a.Target), func(err error) tea.Msg { return shellDoneMsg{target: a.Target, err: err} }))
 	}
 	return doneCmd
 }
@@ -474,7 +487,7 @@ func (f *actionFlow) openBackups(req view.BackupsRequest) tea.Cmd {
 	f.seq++
 	id, list, t, db := f.seq, f.opts.ListBackups, req.Target, req.Database
 	f.backups = backups.New("Backups — " + t.String())
-	f.stage = stageBackups
+	f.stage, f.helpOver = stageBackups, stageIdle
 	ctx := f.ctx
 	return func() tea.Msg {
 		lctx, cancel := context.WithTimeout(ctx, backupListTimeout)
@@ -491,9 +504,21 @@ func (f *actionFlow) setStatus(bad bool, s string) {
 	f.status, f.bad, f.statusAt = s, bad, f.now()
 }
 
-// statusLine is the outcome to show, or "" once it is older than statusTTL.
+// keyPressed lets a key dismiss an error that has been up errorSeen.
+func (f *actionFlow) keyPressed() {
+	if f.bad && f.now().Sub(f.statusAt) >= errorSeen {
+		f.status = ""
+	}
+}
+
+// statusLine is the line to show, or "" once it is older than its time
+// (infoTTL, or errorTTL for an error).
 func (f *actionFlow) statusLine(now time.Time) (string, bool) {
-	if f.status == "" || now.Sub(f.statusAt) > statusTTL {
+	ttl := infoTTL
+	if f.bad {
+		ttl = errorTTL
+	}
+	if f.status == "" || now.Sub(f.statusAt) > ttl {
 		return "", false
 	}
 	return f.status, f.bad

@@ -330,7 +330,7 @@ func TestStatusLineExpires(t *testing.T) {
 	if last := lines(m.View())[29]; !strings.Contains(last, "not confirmed") {
 		t.Fatalf("no outcome on the status line: %q", last)
 	}
-	m.now = func() time.Time { return fixture.Now().Add(statusTTL + time.Second) }
+	m.now = func() time.Time { return fixture.Now().Add(infoTTL + time.Second) }
 	send(m, tickMsg{})
 	if last := lines(m.View())[29]; strings.Contains(last, "not confirmed") {
 		t.Errorf("the outcome outlived its time: %q", last)

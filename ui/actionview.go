@@ -23,6 +23,9 @@ import (
 // flowKeys are the keys of the confirmation and progress dialogs.
 type flowKeys struct {
 	Yes, No, Submit, CancelTyped, Stop, Hide key.Binding
+	// Help opens the help overlay over a dialog where ? is not typed
+	// text; CloseHelp is what the help bar offers while it is open.
+	Help, CloseHelp key.Binding
 }
 
 func newFlowKeys() flowKeys {
@@ -33,7 +36,47 @@ func newFlowKeys() flowKeys {
 		CancelTyped: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		Stop:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the action")),
 		Hide:        key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hide, keep it running")),
+		Help:        key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		CloseHelp:   key.NewBinding(key.WithKeys("?", "esc"), key.WithHelp("any key", "close help")),
 	}
+}
+
+// helpable reports whether ? opens help over the stage shown: not while
+// text is typed (? is a character there), and not over the plan view,
+// which has its own keys and help.
+func (f *actionFlow) helpable() bool {
+	switch f.stage {
+	case stageConfirming:
+		return !f.pending.ConfirmByName
+	case stageRunning, stageBackups:
+		return true
+	}
+	return false
+}
+
+// helpOpen is true while the help overlay is shown over a dialog.
+func (f *actionFlow) helpOpen() bool { return f.helpOver != stageIdle && f.helpOver == f.stage }
+
+// toggleHelp opens or closes the help overlay over the stage shown.
+func (f *actionFlow) toggleHelp() {
+	if f.helpOpen() {
+		f.helpOver = stageIdle
+		return
+	}
+	f.helpOver = f.stage
+}
+
+// title names the dialog shown, for the help overlay's title.
+func (f *actionFlow) title() string {
+	switch f.stage {
+	case stageConfirming:
+		return "Confirm: " + f.pending.Title
+	case stageRunning:
+		return "Running: " + f.pending.Title
+	case stageBackups:
+		return "Backups"
+	}
+	return "Action"
 }
 
 // bindings are the flow's keys for the help bar in its current stage.
@@ -44,25 +87,52 @@ func (b bindings) FullHelp() [][]key.Binding { return [][]key.Binding{b} }
 
 // keyMap is what the help bar shows while the flow is active.
 func (f *actionFlow) keyMap() help.KeyMap {
+	if f.helpOpen() {
+		return bindings{f.keys.CloseHelp}
+	}
+	return f.stageKeys()
+}
+
+// stageKeys are the keys of the stage shown.
+func (f *actionFlow) stageKeys() help.KeyMap {
 	switch f.stage {
 	case stageConfirming:
 		if f.pending.ConfirmByName {
 			return bindings{f.keys.Submit, f.keys.CancelTyped}
 		}
-		return bindings{f.keys.Yes, f.keys.No}
+		return bindings{f.keys.Yes, f.keys.No, f.keys.Help}
 	case stageValues, stageQuery:
 		return bindings{f.keys.Submit, f.keys.CancelTyped}
 	case stageRunning:
 		if f.run != nil && f.run.stopping {
-			return bindings{}
+			return bindings{f.keys.Help}
 		}
-		return bindings{f.keys.Stop, f.keys.Hide}
+		return bindings{f.keys.Stop, f.keys.Hide, f.keys.Help}
 	case stagePlan:
 		return f.plan.KeyMap()
 	case stageBackups:
-		return f.backups.KeyMap()
+		return withHelp{f.backups.KeyMap(), f.keys.Help}
 	}
 	return bindings{}
+}
+
+// withHelp adds the help key to an overlay's own keys.
+type withHelp struct {
+	help.KeyMap
+	help key.Binding
+}
+
+func (w withHelp) ShortHelp() []key.Binding { return append(w.KeyMap.ShortHelp(), w.help) }
+func (w withHelp) FullHelp() [][]key.Binding {
+	return append(w.KeyMap.FullHelp(), []key.Binding{w.help})
+}
+
+// helpKeyMap is what the help overlay lists over a dialog: the dialog's
+// keys and ctrl+c.
+func (f *actionFlow) helpKeyMap(quit key.Binding) [][]key.Binding {
+	keys := f.stageKeys().FullHelp()
+	quit.SetHelp("ctrl+c", "quit (cancels a running action)")
+	return append(keys, []key.Binding{quit})
 }
 
 // key handles a key while the flow is active.
@@ -154,8 +224,9 @@ func (f *actionFlow) view(ctx view.Context) string {
 // dialogWidth is the text width inside a dialog on a ctx.Width body.
 func dialogWidth(ctx view.Context) int { return max(min(ctx.Width-8, 76), 20) }
 
-// targetLines are the target and risk rows both dialogs start with.
-func (f *actionFlow) targetLines(ctx view.Context, a actions.Action) []string {
+// targetLines are the target and risk rows both dialogs start with,
+// their labels padded to labelWidth.
+func (f *actionFlow) targetLines(ctx view.Context, a actions.Action, labelWidth int) []string {
 	st := ctx.Styles
 	risk := st.Warn.Render(a.Risk.String())
 	if a.Risk >= actions.Destructive {
@@ -166,14 +237,75 @@ func (f *actionFlow) targetLines(ctx view.Context, a actions.Action) []string {
 		target += st.Muted.Render("  " + full)
 	}
 	return []string{
-		widgets.Truncate(st.Label.Render("Target  ")+target, dialogWidth(ctx)),
-		st.Label.Render("Risk    ") + risk,
+		widgets.Truncate(st.Label.Render(padLabel("Target", labelWidth))+target, dialogWidth(ctx)),
+		st.Label.Render(padLabel("Risk", labelWidth)) + risk,
 	}
+}
+
+// padLabel pads a dialog label to w cells (and one space at least).
+func padLabel(label string, w int) string {
+	return label + strings.Repeat(" ", max(w-ansi.StringWidth(label), 1))
+}
+
+// Dialog layout of the tab's facts.
+const (
+	minLabelWidth = 8 // "Target  ", the width without facts
+	maxLongLines  = 6 // lines of a long fact (a statement) before "…"
+)
+
+// factLabelWidth is the label column's width for the target, risk and
+// one-line facts.
+func factLabelWidth(facts []view.Fact) int {
+	w := minLabelWidth
+	for _, fc := range facts {
+		if !fc.Long {
+			w = max(w, ansi.StringWidth(sanitize.Line(fc.Label))+2)
+		}
+	}
+	return w
+}
+
+// factLines lays out the tab's facts under the target: one line each,
+// cut to the dialog's width, then each long fact as a wrapped paragraph
+// of at most maxLongLines lines under its label.
+func factLines(ctx view.Context, facts []view.Fact, labelWidth int) []string {
+	st, w := ctx.Styles, dialogWidth(ctx)
+	var short, long []string
+	for _, fc := range facts {
+		label := sanitize.Line(fc.Label)
+		if !fc.Long {
+			short = append(short, widgets.Truncate(st.Label.Render(padLabel(label, labelWidth))+sanitize.Line(fc.Value), w))
+			continue
+		}
+		long = append(long, "", st.Label.Render(label))
+		long = append(long, paragraph(sanitize.Text(fc.Value), w-2, maxLongLines)...)
+	}
+	return append(short, long...)
+}
+
+// paragraph wraps text (its line breaks kept, trailing space trimmed) to
+// w cells, indented by two, in at most n lines; the last says how much
+// more there is when it does not all fit.
+func paragraph(text string, w, n int) []string {
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		out = append(out, strings.Split(ansi.Wrap(strings.TrimRight(line, " \t"), max(w, 10), ""), "\n")...)
+	}
+	if len(out) > n {
+		more := len(out) - (n - 1)
+		out = append(out[:n-1], "… "+strconv.Itoa(more)+" more lines")
+	}
+	for i, l := range out {
+		out[i] = "  " + l
+	}
+	return out
 }
 
 func (f *actionFlow) confirmView(ctx view.Context) string {
 	st, a, w := ctx.Styles, f.pending, dialogWidth(ctx)
-	lines := f.targetLines(ctx, a)
+	lw := factLabelWidth(f.facts)
+	lines := f.targetLines(ctx, a, lw)
+	lines = append(lines, factLines(ctx, f.facts, lw)...)
 	lines = append(lines, "", ansi.Wordwrap(sanitize.Line(a.Description), w, ""), "")
 	if a.ConfirmByName {
 		lines = append(lines, "Type "+st.Label.Render(sanitize.Line(a.ConfirmPhrase()))+" to confirm, esc to cancel:", f.typed.View())
@@ -197,7 +329,7 @@ func progressAmount(p actions.Progress, n int64) string {
 
 func (f *actionFlow) runningView(ctx view.Context) string {
 	st, a, r := ctx.Styles, f.pending, f.run
-	lines := f.targetLines(ctx, a)
+	lines := f.targetLines(ctx, a, minLabelWidth)
 	msg := r.last.Message
 	if msg == "" {
 		msg = "starting…"

@@ -117,7 +117,7 @@ func newModel(ctx context.Context, opts Options, styles *theme.Styles, sub *coll
 		interval = collectors.DefaultInterval
 	}
 	flow := newActionFlow(ctx, opts, styles, now)
-	tabs := buildTabs(styles, tabDeps{Allowed: flow.allowed, Redact: opts.Redact, DockerEngines: opts.DockerEngines, PostgresThresholds: opts.PostgresThresholds})
+	tabs := buildTabs(styles, tabDeps{Context: ctx, Allowed: flow.allowed, Redact: opts.Redact, DockerEngines: opts.DockerEngines, PostgresThresholds: opts.PostgresThresholds})
 	titles := make([]string, len(tabs))
 	for i, t := range tabs {
 		titles[i] = t.Title()
@@ -245,7 +245,18 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if !key.Matches(msg, m.keys.Quit) {
 		m.quitArmed = false
 	}
+	m.flow.keyPressed()
 	if m.flow.active() {
+		switch {
+		case m.flow.helpOpen():
+			// Any key closes help over a dialog and goes no further, so
+			// a y pressed to leave help never confirms.
+			m.flow.toggleHelp()
+			return nil
+		case key.Matches(msg, m.keys.Help) && m.flow.helpable():
+			m.flow.toggleHelp()
+			return nil
+		}
 		return m.flow.key(msg)
 	}
 	if focused.InputActive() && !m.showHelp {

@@ -28,7 +28,9 @@ func (m *model) View() string {
 	}
 	ctx := m.viewContext()
 	var body string
-	if m.flow.active() {
+	if m.flow.helpOpen() {
+		body = m.flowHelpOverlay(ctx)
+	} else if m.flow.active() {
 		body = m.flow.view(ctx)
 	} else if m.showHelp {
 		body = m.helpOverlay(ctx)
@@ -92,6 +94,13 @@ func (m *model) helpOverlay(ctx view.Context) string {
 	body := m.help.FullHelpView(m.helpKeys().FullHelp())
 	title := "Keys — " + m.tabs[m.active].Title()
 	return widgets.Dialog(ctx.Styles, title, body, ctx.Width, ctx.Height)
+}
+
+// flowHelpOverlay is the help overlay over a dialog: its keys only, as
+// nothing else acts while it is open.
+func (m *model) flowHelpOverlay(ctx view.Context) string {
+	body := m.help.FullHelpView(m.flow.helpKeyMap(m.keys.Quit))
+	return widgets.Dialog(ctx.Styles, "Keys — "+m.flow.title(), body, ctx.Width, ctx.Height)
 }
 
 // header is: stacktop · host · clock · interval [READ-ONLY] then one health

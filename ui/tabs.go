@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+
 	"github.com/stacktop/stacktop/ui/docker"
 	"github.com/stacktop/stacktop/ui/host"
 	"github.com/stacktop/stacktop/ui/overview"
@@ -24,12 +26,15 @@ func buildTabs(st *theme.Styles, d tabDeps) []view.Tab {
 		overview.New(),
 		host.New(st, host.Options{Allowed: d.Allowed}),
 		postgres.New(st, postgres.Options{Redact: d.Redact, Allowed: d.Allowed, Thresholds: d.PostgresThresholds}),
-		docker.New(st, docker.Options{Redact: d.Redact, Allowed: d.Allowed, Engines: d.DockerEngines}),
+		docker.New(st, docker.Options{Redact: d.Redact, Allowed: d.Allowed, Engines: d.DockerEngines, Context: d.Context}),
 	}
 }
 
 // tabDeps is what the root hands every tab besides styles.
 type tabDeps struct {
+	// Context is the program's; commands a tab runs derive from it, so
+	// quitting cancels them.
+	Context context.Context
 	// Allowed tells whether an action kind may run on a target now; tabs
 	// disable (and leave out of help) the keys of actions it refuses.
 	Allowed view.Allowed

@@ -7,6 +7,7 @@ import (
 	"github.com/stacktop/stacktop/actions"
 	dockeract "github.com/stacktop/stacktop/actions/docker"
 	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/sanitize"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
@@ -78,11 +79,12 @@ func (t *Tab) enableActions() {
 	}
 }
 
-// actionKey asks the root to run the action of an action key; ok is false
-// for other keys.
+// actionKey asks the root to run the action of an action key, or, for an
+// action key that is disabled now, answers why; ok is false for other keys.
 func (t *Tab) actionKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	c, target := t.selectedContainer()
-	for _, a := range t.keys.Actions.all() {
+	all := t.keys.Actions.all()
+	for _, a := range all {
 		if !key.Matches(msg, *a.b) || c == nil {
 			continue
 		}
@@ -90,7 +92,57 @@ func (t *Tab) actionKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		if a.kind == dockeract.RemoveID && c.Running() {
 			p = actions.Params{"force": "true"} // the typed name confirms killing it too
 		}
-		return view.Request(a.kind, target, p), true
+		req := view.ActionRequest{Kind: a.kind, Target: target, Params: p, Context: t.containerFacts(c),
+			// A shell takes the terminal: what is typed next goes into
+			// the container, so a slip on E must not open one.
+			AskYes: a.kind == dockeract.ShellID}
+		return func() tea.Msg { return req }, true
 	}
-	return nil, false
+	// P is pause or unpause: answer for the one that fits the state.
+	var refused *struct {
+		b    *key.Binding
+		kind string
+	}
+	for i, a := range all {
+		if view.Pressed(msg, *a.b) && (refused == nil || (c != nil && fits(a.kind, c.State))) {
+			refused = &all[i]
+		}
+	}
+	if refused == nil {
+		return nil, false
+	}
+	return view.Refuse(*refused.b, refused.kind, target, t.whyNot(c, refused.kind)), true
+}
+
+// whyNot says why action kind cannot act on c (the selection) now; ""
+// when only Allowed refused it (the root asks the Runner why).
+func (t *Tab) whyNot(c *ds.Container, kind string) string {
+	switch {
+	case t.mode() != modeList:
+		return "actions work from the list — esc closes the pane"
+	case c == nil:
+		return "nothing selected — move to a container (j/k)"
+	case !fits(kind, c.State):
+		return sanitize.Line(c.Name) + " is " + sanitize.Line(c.State)
+	}
+	return ""
+}
+
+// containerFacts is what a confirmation dialog shows about container c:
+// its image, compose service and how long it has been up (or since when
+// it is down), as of the snapshot the user sees.
+func (t *Tab) containerFacts(c *ds.Container) []view.Fact {
+	service := "– (not from compose)"
+	if c.ComposeService != "" {
+		service = sanitize.Line(c.ComposeService) + " (project " + sanitize.Line(c.ComposeProject) + ")"
+	}
+	status := sanitize.Line(c.State)
+	if h := t.host(); h != nil && h.snap != nil {
+		status += ", " + statusCell(view.Context{Now: h.snap.Taken}, c)
+	}
+	return []view.Fact{
+		{Label: "image", Value: sanitize.Line(c.Image)},
+		{Label: "service", Value: service},
+		{Label: "status", Value: status},
+	}
 }

@@ -92,9 +92,9 @@ func (t *Tab) fetchDetail() tea.Cmd {
 	if d.live != nil {
 		d.sig = signature(d.live)
 	}
-	gen, id, reveal, timeout := d.gen, d.id, d.reveal, t.opts.CallTimeout
+	gen, id, reveal, timeout, parent := d.gen, d.id, d.reveal, t.opts.CallTimeout, t.opts.Context
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
 		det, err := eng.Inspect(ctx, id, reveal)
 		return detailMsg{gen: gen, d: det, err: err}

@@ -88,9 +88,9 @@ func (t *Tab) fetchEarlier(l *logPane, scroll int) tea.Cmd {
 		MaxLines: page + 2*earlierSlack,
 	}
 	l.fetching, l.earlierErr, l.scrollAfter = true, nil, scroll
-	gen, id, timeout := l.gen, l.id, t.opts.CallTimeout
+	gen, id, timeout, parent := l.gen, l.id, t.opts.CallTimeout, t.opts.Context
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
 		s, err := eng.Logs(ctx, id, opts)
 		if err != nil {

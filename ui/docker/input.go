@@ -14,9 +14,14 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return t.editFilter(msg)
 	case modeSearch:
 		return t.editSearch(msg)
-	case modeDetail:
-		return t.detailKey(msg)
-	case modeLogs:
+	case modeDetail, modeLogs:
+		// Action keys are the list's; in a pane they only say so.
+		if cmd, ok := t.actionKey(msg); ok {
+			return cmd
+		}
+		if t.mode() == modeDetail {
+			return t.detailKey(msg)
+		}
 		return t.logsKey(msg)
 	}
 	return t.listKey(msg)

@@ -130,10 +130,10 @@ func (t *Tab) openStream(l *logPane) tea.Cmd {
 	l.gen, l.opening = t.gen, true
 	// A new stream's tail holds the lines earlier pages were fetched for.
 	l.earlierState = earlierState{}
-	gen, id, timeout := l.gen, l.id, t.opts.CallTimeout
+	gen, id, timeout, parent := l.gen, l.id, t.opts.CallTimeout, t.opts.Context
 	opts := ds.LogOptions{Tail: t.opts.LogLines, Follow: true, Timestamps: true}
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
 		s, err := eng.Logs(ctx, id, opts)
 		return logOpenedMsg{gen: gen, stream: s, err: err}

@@ -85,6 +85,9 @@ type Options struct {
 	// Allowed says whether an action may run on a container now; the
 	// action keys are offered only when it says yes. Nil offers none.
 	Allowed view.Allowed
+	// Context is the program's: the inspect and log calls derive from it,
+	// so quitting cancels them. context.Background when nil.
+	Context context.Context
 }
 
 // hostState is everything known about one Docker host.
@@ -137,6 +140,9 @@ func New(st *theme.Styles, opts Options) *Tab {
 	}
 	if opts.CallTimeout <= 0 {
 		opts.CallTimeout = DefaultCallTimeout
+	}
+	if opts.Context == nil {
+		opts.Context = context.Background()
 	}
 	t := &Tab{opts: opts, st: st, keys: newKeyMap(), list: widgets.Cursor[string]{Picked: true}}
 	t.filter = widgets.NewPrompt(st, "/", "name, image, project or state")

@@ -43,16 +43,22 @@ func TestActionKeysRequestTheSelectedProcess(t *testing.T) {
 }
 
 // TestActionKeysDisabledWhenRefused: when Allowed says no (read-only) or
-// there is none, T and K do nothing and help leaves them out.
+// there is none, T and K make no request — they answer with a refusal
+// that leaves the reason to the root (the Runner's) — and help leaves
+// them out.
 func TestActionKeysDisabledWhenRefused(t *testing.T) {
 	for name, allowed := range map[string]view.Allowed{
 		"refused": func(string, actions.Target) bool { return false },
 		"nil":     nil,
 	} {
 		tab, _ := actionTab(allowed)
-		for _, k := range []string{"T", "K"} {
-			if _, cmd := tab.Update(keytest.Msg(k)); cmd != nil {
-				t.Errorf("%s: %s produced a command", name, k)
+		for k, kind := range map[string]string{"T": hostact.TermID, "K": hostact.KillID} {
+			_, cmd := tab.Update(keytest.Msg(k))
+			if cmd == nil {
+				t.Fatalf("%s: %s gave no answer", name, k)
+			}
+			if r, ok := cmd().(view.RefusedMsg); !ok || r.Kind != kind || r.Why != "" || r.Target.Object == "" {
+				t.Errorf("%s: %s answered %#v, want a refusal of %s on the selected process", name, k, r, kind)
 			}
 		}
 		for _, b := range tab.KeyMap().ShortHelp() {

@@ -197,8 +197,28 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if target, ok := t.target(); ok {
 			return view.Request(kind, target, nil)
 		}
+	case view.Pressed(msg, t.keys.Term), view.Pressed(msg, t.keys.Kill):
+		return t.refuse(msg)
 	}
 	return nil
+}
+
+// refuse answers a press of TERM or KILL while it is disabled: nothing
+// selected, or (why left to the Runner) read-only.
+func (t *Tab) refuse(msg tea.KeyMsg) tea.Cmd {
+	b, kind := t.keys.Term, hostact.TermID
+	if view.Pressed(msg, t.keys.Kill) {
+		b, kind = t.keys.Kill, hostact.KillID
+	}
+	target, ok := t.target()
+	why := ""
+	switch {
+	case t.Selected() == nil:
+		why = "nothing selected — move to a process (j/k)"
+	case !ok:
+		why = "the process's start time is unknown, so a reused pid could be hit"
+	}
+	return view.Refuse(b, kind, target, why)
 }
 
 // editFilter feeds a key to the prompt and re-filters as the user types.

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"strconv"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -9,6 +11,8 @@ import (
 	"github.com/stacktop/stacktop/actions/sqltext"
 	"github.com/stacktop/stacktop/collectors"
 	pg "github.com/stacktop/stacktop/collectors/postgres"
+	"github.com/stacktop/stacktop/ui/redact"
+	"github.com/stacktop/stacktop/ui/sanitize"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
@@ -128,18 +132,114 @@ func (t *Tab) enableActions() {
 	}
 }
 
-// actionKey asks the root to run the action of an action key; ok is false
-// for other keys.
+// actionKinds are the kinds of actionRequests' entries, in its order
+// (what a refused key names when there was nothing to build a request
+// from; "" is the backup list).
+var actionKinds = [...]string{pga.CancelID, pga.TerminateID, pga.ExplainID, pga.ExplainAnalyzeID,
+	pga.VacuumID, pga.BackupID, "", pga.ExplainID}
+
+// actionKey asks the root to run the action of an action key, or, for an
+// action key that is disabled now, answers why; ok is false for other keys.
 func (t *Tab) actionKey(msg tea.KeyMsg) (tea.Cmd, bool) {
-	for _, p := range t.actionRequests() {
+	reqs := t.actionRequests()
+	for _, p := range reqs {
 		if !key.Matches(msg, *p.b) || !p.ok {
 			continue
 		}
 		if p.req.Kind == "" {
 			return view.ShowBackups(p.req.Target, ""), true
 		}
-		req := p.req
+		req := t.withContext(p.req)
 		return func() tea.Msg { return req }, true
 	}
+	for i, p := range reqs {
+		if !view.Pressed(msg, *p.b) {
+			continue
+		}
+		why := ""
+		if !p.ok {
+			why = t.whyNot(i)
+		}
+		return view.Refuse(*p.b, actionKinds[i], p.req.Target, why), true
+	}
 	return nil, false
+}
+
+// withContext adds what the confirmation dialog shows: the session for
+// cancel and terminate, the statement for EXPLAIN ANALYZE (which runs it,
+// so it always asks).
+func (t *Tab) withContext(req view.ActionRequest) view.ActionRequest {
+	switch req.Kind {
+	case pga.CancelID, pga.TerminateID:
+		if b := t.selectedBackend(); b != nil {
+			req.Context = t.backendFacts(b)
+		}
+	case pga.ExplainAnalyzeID:
+		q := req.Params["query"]
+		if t.opts.Redact {
+			q = redact.SQL(q)
+		}
+		req.Context = []view.Fact{{Label: "statement", Value: sanitize.Text(q), Long: true}}
+		req.AskYes = true
+	}
+	return req
+}
+
+// backendFacts is what the cancel and terminate dialogs show about a
+// session: who, from where, doing what since when, and how many sessions
+// wait behind it. The texts are the activity list's (sanitized, and
+// redacted under --redact).
+func (t *Tab) backendFacts(b *pg.Backend) []view.Fact {
+	r := t.d.byPID[b.PID]
+	if r == nil {
+		return nil
+	}
+	state := orDash(stateOr(r.state, b.BackendType))
+	if r.wait != "" {
+		state += " · waiting on " + r.wait
+	}
+	start := "–"
+	if s := t.d.snap; s != nil && b.QueryAge.Valid {
+		start = s.Taken.Add(-b.QueryAge.D).Format("15:04:05") + " (" + age(b.QueryAge) + " ago)"
+	}
+	blocks := "no other session"
+	if r.blocks > 0 {
+		blocks = strconv.Itoa(r.blocks) + " session" + plural(r.blocks) + " wait behind it"
+	}
+	return []view.Fact{
+		{Label: "user", Value: orDash(r.user)},
+		{Label: "application", Value: orDash(r.app)},
+		{Label: "client", Value: orDash(r.client)},
+		{Label: "state", Value: state},
+		{Label: "query start", Value: start},
+		{Label: "query", Value: orDash(r.query)},
+		{Label: "blocks", Value: blocks},
+	}
+}
+
+// whyNot says why action entry i of actionRequests has nothing to act
+// on, for the status line.
+func (t *Tab) whyNot(i int) string {
+	if t.d.snap == nil {
+		return "no data from this target yet"
+	}
+	switch actionKinds[i] {
+	case pga.CancelID, pga.TerminateID:
+		b := t.selectedBackend()
+		switch {
+		case b == nil:
+			return "nothing selected — pick a session in activity (a) or locks (l)"
+		case b.Database == "":
+			return "pid " + strconv.Itoa(b.PID) + " is a background process, not a client session"
+		case actionKinds[i] == pga.CancelID:
+			return "pid " + strconv.Itoa(b.PID) + " is " + orDash(stateOr(stateLabel(b.State), b.BackendType)) + " — there is no running query to cancel"
+		}
+	case pga.ExplainID, pga.ExplainAnalyzeID:
+		return "no query selected — pick a session (a, l) or a statement (S)"
+	case pga.VacuumID:
+		return "no table selected — pick one in tables (t)"
+	case pga.BackupID:
+		return "the target's database is not known yet"
+	}
+	return "nothing to act on"
 }

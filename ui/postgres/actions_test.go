@@ -75,14 +75,19 @@ func TestActionKeysRequestTheSelection(t *testing.T) {
 
 // TestActionKeysDisabledWhenRefused: when the Runner would refuse every
 // non-read action (read-only), only EXPLAIN (a read) is offered; with no
-// actions wired, nothing is.
+// actions wired, nothing is. A refused key makes no request: it answers
+// with a refusal whose reason the root asks the Runner for.
 func TestActionKeysDisabledWhenRefused(t *testing.T) {
 	readOnly := func(kind string, _ actions.Target) bool { return kind == pga.ExplainID }
 	tab := actionTab(readOnly)
-	for _, k := range []string{"c", "X", "E", "b"} {
-		if msg := request(tab, k); msg != nil {
-			t.Errorf("read-only: %s produced %+v", k, msg)
+	refused := func(who, k string, msg any) {
+		t.Helper()
+		if r, ok := msg.(view.RefusedMsg); !ok || r.Why != "" {
+			t.Errorf("%s: %s produced %+v, want a refusal left to the Runner", who, k, msg)
 		}
+	}
+	for _, k := range []string{"c", "X", "E", "b"} {
+		refused("read-only", k, request(tab, k))
 	}
 	if _, ok := request(tab, "e").(view.ActionRequest); !ok {
 		t.Error("read-only: EXPLAIN (a read) is not offered")
@@ -96,9 +101,7 @@ func TestActionKeysDisabledWhenRefused(t *testing.T) {
 	}
 	none := actionTab(nil)
 	for _, k := range []string{"c", "X", "e", "E", "b", "B"} {
-		if msg := request(none, k); msg != nil {
-			t.Errorf("no actions: %s produced %+v", k, msg)
-		}
+		refused("no actions", k, request(none, k))
 	}
 }
 
