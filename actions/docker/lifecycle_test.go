@@ -212,7 +212,7 @@ func TestEngineUnreachable(t *testing.T) {
 	}
 	r, _ := actionstest.NewRunner(t, actions.RunnerOptions{})
 	_, err = r.Run(context.Background(), a, actions.Yes(a), nil)
-	want := `docker "local": inspect web: cannot connect to unix:///nonexistent/docker.sock — is the Docker daemon running?`
+	want := `docker "local": inspect web: cannot connect to unix:///nonexistent/docker.sock ([[docker]] host) — is the Docker daemon running?`
 	if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
 		t.Errorf("unreachable engine: %v", err)
 	}
