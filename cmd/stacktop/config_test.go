@@ -307,8 +307,8 @@ func TestExampleConfigEveryKeyLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the example with every setting uncommented does not load:\n%v", err)
 	}
-	if len(cfg.Postgres) != 2 || len(cfg.Docker) != 2 {
-		t.Fatalf("want 2 postgres and 2 docker entries, got %+v %+v", cfg.Postgres, cfg.Docker)
+	if len(cfg.Postgres) != 2 || len(cfg.Docker) != 3 || cfg.Docker[2].Context != "prod" {
+		t.Fatalf("want 2 postgres and 3 docker entries (the third by context), got %+v %+v", cfg.Postgres, cfg.Docker)
 	}
 	replica := cfg.Postgres[1]
 	pc, err := pq.NewConfig(replica.DSN)

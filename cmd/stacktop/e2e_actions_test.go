@@ -36,7 +36,7 @@ func selectProcess(s *tmuxSession, cmdline string) {
 	s.waitFor("the Host tab", func(screen string) bool { return strings.Contains(screen, "[2 Host]") })
 	// A key sent while the program starts up can be lost: send / again
 	// after a second without the prompt (it renders within ~70 ms).
-	for i := 0; !strings.Contains(s.screen(), "pid, user, name or command"); i++ {
+	for i := 0; !strings.Contains(s.screen(), "text, or user:… container:…"); i++ {
 		if i == 50 {
 			s.t.Fatalf("the filter prompt never opened:\n%s", s.screen())
 		}
