@@ -42,6 +42,11 @@ const (
 // restores the terminal: bubbletea restores it on quit, on error and when it
 // recovers a panic in Update, View or a command (the commands of this
 // package run only inside bubbletea's command goroutines, which it guards).
+//
+// Run catches no signal: the caller owns SIGINT, SIGTERM and SIGHUP and
+// cancels ctx on them. Two owners raced for one signal — bubbletea's handler
+// then blocked for good sending a quit message its finished event loop no
+// longer read, and shutdown waited on that handler.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Hub == nil {
 		return errors.New("ui: no hub — this is a wiring bug in the caller")
@@ -57,6 +62,7 @@ func Run(ctx context.Context, opts Options) error {
 		tea.WithAltScreen(),
 		tea.WithContext(ctx),
 		tea.WithFPS(frameRate),
+		tea.WithoutSignalHandler(),
 	)
 	_, err := p.Run()
 	// Quitting while an action runs cancels it; wait for its audit line.
@@ -67,7 +73,7 @@ func Run(ctx context.Context, opts Options) error {
 	case errors.Is(err, tea.ErrProgramPanic):
 		return fmt.Errorf("ui: %w (the terminal was restored; the stack trace is printed above)", err)
 	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
-		return nil // SIGINT, or the caller cancelled ctx (SIGTERM, SIGHUP): normal ways to stop
+		return nil // the caller cancelled ctx (SIGINT, SIGTERM, SIGHUP): a normal way to stop
 	default:
 		return fmt.Errorf("ui: %w", err)
 	}
