@@ -32,6 +32,15 @@ type BackupResult struct {
 	Deleted []string
 }
 
+// SavedFile names the verified dump, and what retention deleted.
+func (r BackupResult) SavedFile() actions.SavedFile {
+	notes := make([]string, 0, len(r.Deleted))
+	for _, d := range r.Deleted {
+		notes = append(notes, "deleted by retention: "+d)
+	}
+	return actions.SavedFile{What: "backup of " + r.Database + " verified", Path: r.Path, Size: r.Size, SHA256: r.SHA256, Notes: notes}
+}
+
 // backupKind dumps one database with pg_dump in custom format into
 // Options.BackupDir. Params "database" names it; otherwise Target.Object,
 // otherwise the DSN's database.
