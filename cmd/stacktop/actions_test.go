@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/actions/actionstest"
+	"github.com/stacktop/stacktop/actions/atomicfile"
 	hostact "github.com/stacktop/stacktop/actions/host"
 	pgact "github.com/stacktop/stacktop/actions/postgres"
 	"github.com/stacktop/stacktop/collectors/docker/dockertest"
@@ -194,6 +196,9 @@ func TestActionsAgainstRealPostgres(t *testing.T) {
 			t.Errorf("the backup list shows %+v (%v), want one verified backup", list, err)
 		}
 		_ = os.RemoveAll(filepath.Join(dir, "backups")) // the read-only case wants it empty
+	})
+	t.Run("a backup killed mid-way leaves a partial that check lists and the next backup removes", func(t *testing.T) {
+		killedBackupIsSwept(t, c)
 	})
 	t.Run("terminate needs --yes without a terminal", func(t *testing.T) {
 		pid := pgSleeper(t, c)
@@ -460,5 +465,89 @@ func TestRefusedBackendActionNamesThePid(t *testing.T) {
 		if r.Outcome != want[i] || r.Target.Object != "4242" || r.Target.String() != "postgres:main/4242" {
 			t.Errorf("audit line %d: %s %s on %s, want %s on postgres:main/4242", i, r.Action, r.Outcome, r.Target, want[i])
 		}
+	}
+}
+
+// killedBackupIsSwept SIGKILLs `stacktop backup` while its pg_dump waits
+// on a table lock the test holds — the dump file started, not finished —
+// then checks that `stacktop check` lists the .partial it left, and that
+// the next backup removes it but not the .partial of a writer still alive.
+func killedBackupIsSwept(t *testing.T, c *pgtest.Cluster) {
+	dir := t.TempDir()
+	cfg := actionsConfig(t, c, dir)
+	backupDir := filepath.Join(dir, "backups")
+	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}, pgEnv...)
+
+	db, err := sql.Open("postgres", c.SuperDSN("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // released below; this is for early failures
+	if _, err := tx.Exec(`LOCK TABLE t IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	backup := exec.Command(binary, "backup", "pg:main", "--db", "app", "--config", cfg)
+	backup.Env = env
+	if err := backup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = backup.Process.Kill(); _ = backup.Wait() })
+	partials := func() []string {
+		m, _ := filepath.Glob(filepath.Join(backupDir, ".main-app-*.partial"))
+		return m
+	}
+	// Mid-way: the dump file exists and pg_dump waits on the lock.
+	deadline := time.Now().Add(30 * time.Second) // liveness bound, not a speed check
+	for {
+		var waiting int
+		_ = db.QueryRow(`SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 't'::regclass`).Scan(&waiting)
+		if waiting > 0 && len(partials()) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pg_dump waiting on the lock with its partial file (files %v)", partials())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	left := partials()[0]
+	if err := backup.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = backup.Wait()
+	if err := tx.Rollback(); err != nil { // pg_dump goes on into a closed pipe and ends
+		t.Fatal(err)
+	}
+
+	check := exec.Command(binary, "check", "--config", cfg)
+	check.Env = env
+	out, _ := check.Output()
+	if !strings.Contains(string(out), left+" (") || !strings.Contains(string(out), "left by a backup killed mid-way") {
+		t.Errorf("check does not list %s:\n%s", left, out)
+	}
+
+	live, err := atomicfile.Create(backupDir, "main-app-live", ".dump", atomicfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	backup = exec.Command(binary, "backup", "pg:main", "--db", "app", "--config", cfg)
+	backup.Env = env
+	out, err = backup.Output()
+	if err != nil {
+		t.Fatalf("the next backup: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "removed, left by a killed backup: "+left) {
+		t.Errorf("the next backup does not say it removed %s:\n%s", left, out)
+	}
+	if _, err := os.Stat(left); err == nil {
+		t.Errorf("the next backup left %s", left)
+	}
+	if got := partials(); len(got) != 1 || filepath.Base(got[0]) != ".main-app-live.dump.partial" {
+		t.Errorf("partial files after the backup: %v, want only the live writer's", got)
 	}
 }
