@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -131,21 +132,24 @@ const exitBound = 2 * time.Second
 // runSignalled starts the dashboard in a fresh pty, sends the signal and
 // returns an error when it does not exit within exitBound of the signal or
 // leaves the terminal changed.
-func runSignalled(home, cfg string, r signalRun) error {
+func runSignalled(home, cfg string, r signalRun) (took time.Duration, err error) {
 	ptm, pts, err := openPTY()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer ptm.Close()
 	cmd := exec.Command(binary, "--config", cfg)
-	cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "XDG_STATE_HOME=" + filepath.Join(home, "state")}
+	cmd.Env = []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "TERM=xterm-256color", "XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		// The race detector sleeps 1 s before every exit by default; the
+		// bound is for stacktop's own stop.
+		"GORACE=atexit_sleep_ms=0"}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = pts, pts, pts
 	// Its own session with the pty as controlling terminal, as a login shell
 	// would start it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 	if err := cmd.Start(); err != nil {
 		pts.Close()
-		return fmt.Errorf("start: %w", err)
+		return 0, fmt.Errorf("start: %w", err)
 	}
 	pts.Close() // the reader sees EIO once the program's copies close
 	out := &ptyOutput{queried: make(chan struct{}), done: make(chan struct{})}
@@ -161,29 +165,29 @@ func runSignalled(home, cfg string, r signalRun) error {
 	// terminal is back in cooked mode.
 	if err := waitInitQuery(ptm, out, exited); err != nil {
 		_ = cmd.Process.Kill()
-		return err
+		return 0, err
 	}
 	if r.afterFrame {
 		deadline := time.Now().Add(30 * time.Second) // liveness bound, not a speed check
 		for !strings.Contains(out.String(), enterAltScreen) {
 			select {
 			case err := <-exited:
-				return fmt.Errorf("exited before its first frame (%v):\n%q", err, out.String())
+				return 0, fmt.Errorf("exited before its first frame (%v):\n%q", err, out.String())
 			case <-time.After(20 * time.Millisecond):
 			}
 			if time.Now().After(deadline) {
 				_ = cmd.Process.Kill()
-				return fmt.Errorf("no first frame within 30s:\n%q", out.String())
+				return 0, fmt.Errorf("no first frame within 30s:\n%q", out.String())
 			}
 		}
 	}
 	select {
 	case err := <-exited:
-		return fmt.Errorf("exited before the signal (%v):\n%q", err, out.String())
+		return 0, fmt.Errorf("exited before the signal (%v):\n%q", err, out.String())
 	case <-time.After(r.delay):
 	}
 	if err := cmd.Process.Signal(r.sig); err != nil {
-		return fmt.Errorf("signal: %w", err)
+		return 0, fmt.Errorf("signal: %w", err)
 	}
 	sent := time.Now()
 	select {
@@ -198,15 +202,18 @@ func runSignalled(home, cfg string, r signalRun) error {
 			<-exited
 		}
 		<-out.done
-		return fmt.Errorf("still running %s after the signal; its goroutines:\n%s", exitBound, tail(out.String(), 6000))
+		return took, fmt.Errorf("still running %s after the signal; its goroutines:\n%s", exitBound, tail(out.String(), 6000))
 	}
-	took := time.Since(sent)
+	took = time.Since(sent)
 	select {
 	case <-out.done:
 	case <-time.After(5 * time.Second):
-		return errors.New("the terminal stayed open after the process exited: a child holds it")
+		return took, errors.New("the terminal stayed open after the process exited: a child holds it")
 	}
-	return terminalRestored(ptm, out.String(), took)
+	if _, race, ok := strings.Cut(out.String(), "WARNING: DATA RACE"); ok {
+		return took, fmt.Errorf("the race detector reported a data race:\n%.6000s", race)
+	}
+	return took, terminalRestored(ptm, out.String(), took)
 }
 
 // waitInitQuery waits until the program asked the terminal its first query,
@@ -303,16 +310,20 @@ func TestSignalsEndTheDashboard(t *testing.T) {
 	var (
 		mu     sync.Mutex
 		failed []string
+		exits  []time.Duration // signal to exit, of the runs that passed
 		wg     sync.WaitGroup
 	)
 	for range concurrency {
 		wg.Go(func() {
 			for r := range jobs {
-				if err := runSignalled(t.TempDir(), cfg, r); err != nil {
-					mu.Lock()
+				took, err := runSignalled(t.TempDir(), cfg, r)
+				mu.Lock()
+				if err != nil {
 					failed = append(failed, fmt.Sprintf("%s: %v", r, err))
-					mu.Unlock()
+				} else {
+					exits = append(exits, took)
 				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -321,6 +332,11 @@ func TestSignalsEndTheDashboard(t *testing.T) {
 	}
 	close(jobs)
 	wg.Wait()
+	if len(exits) > 0 {
+		slices.Sort(exits)
+		t.Logf("signal to exit: median %s, slowest %s (bound %s)", exits[len(exits)/2].Round(time.Millisecond),
+			exits[len(exits)-1].Round(time.Millisecond), exitBound)
+	}
 	if len(failed) > 0 {
 		t.Errorf("%d of %d runs failed; the first:\n%s", len(failed), len(runs), failed[0])
 		for _, f := range failed[1:] {
