@@ -89,6 +89,8 @@ func TestConfigErrorsNameLineColumnAndKey(t *testing.T) {
 			[]string{`2:1: postgres.sslmode: sslmode "maybe" is not one of disable, allow, prefer`}, "sslmode"},
 		{"bad docker host", "[[docker]]\nhost = \"/var/run/docker.sock\"\n",
 			[]string{`2:1: docker.host: docker host "/var/run/docker.sock" must look like unix:///`}, "host"},
+		{"host and context", "[[docker]]\nhost = \"tcp://d:2376\"\ncontext = \"remote\"\n",
+			[]string{`3:1: docker.context: host and context are both set`}, "context"},
 		{"tls_key without tls_cert", "[[docker]]\nhost = \"tcp://d:2376\"\ntls_key = \"key.pem\"\n",
 			[]string{`3:1: docker.tls_key is set without docker.tls_cert`}, "tls_cert"},
 		{"tls_cert without tls_key", "[[docker]]\nhost = \"tcp://d:2376\"\ntls_cert = \"cert.pem\"\n",
