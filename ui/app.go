@@ -72,8 +72,8 @@ func Run(ctx context.Context, opts Options) error {
 		tea.WithoutSignalHandler(),
 	)
 	// Quit blocks until the event loop takes the message, or Run has
-	// returned; stopQuit (before cancel, deferred earlier) keeps it from
-	// firing when Run returns for another reason.
+	// returned. stopQuit is deferred after cancel so it runs first: a Run
+	// that returned for another reason is not quit again.
 	stopQuit := context.AfterFunc(ctx, p.Quit)
 	defer stopQuit()
 	_, err := p.Run()

@@ -19,12 +19,12 @@ import (
 type savedThing struct{}
 
 func (savedThing) SavedFile() actions.SavedFile {
-	return actions.SavedFile{What: "logs of web", Path: "/var/backups/local-web-20261207T101010Z.log", Size: 1522242, SHA256: "ab12"}
+	return actions.SavedFile{What: "logs of web saved", Path: "/var/backups/local-web-20261207T101010Z.log", Size: 1522242, SHA256: "ab12"}
 }
 
 // TestFinishedFileNamesIt: any action whose output is a file names it on
-// the status line — what it holds, its name and size — with no case for
-// its type in the dashboard.
+// the status line — what it holds, its size and full path — with no case
+// for its type in the dashboard.
 func TestFinishedFileNamesIt(t *testing.T) {
 	runner, _ := actionstest.NewRunner(t, actions.RunnerOptions{})
 	kind := actions.Kind{ID: "test.save", Title: "Save logs", Risk: actions.Read, TargetKind: collectors.KindDocker,
@@ -43,7 +43,7 @@ func TestFinishedFileNamesIt(t *testing.T) {
 	d := newDriver(t, m)
 	d.send(view.ActionRequest{Kind: "test.save", Target: actions.Target{Kind: collectors.KindDocker, Source: "local", Object: "web"}})
 	d.until("the outcome", func() bool { return m.flow.run == nil && strings.Contains(m.View(), "✓") })
-	if last := lines(m.View())[29]; !strings.Contains(last, "saved logs of web: local-web-20261207T101010Z.log (1.5 MiB)") {
-		t.Errorf("status line %q, want what was saved, its file and size", last)
+	if last := lines(m.View())[29]; !strings.Contains(last, "✓ logs of web saved (1.5 MiB): /var/backups/local-web-20261207T101010Z.log") {
+		t.Errorf("status line %q, want what was saved, its size and path", last)
 	}
 }
