@@ -21,13 +21,16 @@ import (
 )
 
 // openPTY opens a pseudo-terminal pair of 100x30 with /dev/ptmx, as
-// posix_openpt, grantpt and unlockpt would.
+// posix_openpt, grantpt and unlockpt would. The master is non-blocking, in
+// Go's poller, so its Close wakes a pending Read and really closes it at
+// once: that is the moment the terminal goes away. (Fd would make it
+// blocking again: use termiosOf.)
 func openPTY() (ptm, pts *os.File, err error) {
-	ptm, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, err
 	}
-	fd := int(ptm.Fd())
+	ptm = os.NewFile(uintptr(fd), "/dev/ptmx")
 	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
 	if err == nil {
 		err = unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0)
@@ -46,6 +49,19 @@ func openPTY() (ptm, pts *os.File, err error) {
 		return nil, nil, fmt.Errorf("opening a pty: %w", err)
 	}
 	return ptm, pts, nil
+}
+
+// termiosOf reads the terminal's modes; on Linux the master reports the
+// slave's.
+func termiosOf(ptm *os.File) (tio *unix.Termios, err error) {
+	rc, err := ptm.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	if cerr := rc.Control(func(fd uintptr) { tio, err = unix.IoctlGetTermios(int(fd), unix.TCGETS) }); cerr != nil {
+		return nil, cerr
+	}
+	return tio, err
 }
 
 // ptyOutput collects what the program writes to its terminal and answers
@@ -244,7 +260,7 @@ func waitInitQuery(ptm *os.File, out *ptyOutput, exited <-chan error) error {
 		return fmt.Errorf("asked the terminal nothing within 30s:\n%q", out.String())
 	}
 	for {
-		tio, err := unix.IoctlGetTermios(int(ptm.Fd()), unix.TCGETS)
+		tio, err := termiosOf(ptm)
 		if err != nil {
 			return fmt.Errorf("reading terminal modes: %w", err)
 		}
@@ -276,7 +292,7 @@ func terminalRestored(ptm *os.File, out string, took time.Duration) error {
 		problems = append(problems, "the cursor was left hidden")
 	}
 	// On Linux the master reports the terminal's (the slave's) modes.
-	tio, err := unix.IoctlGetTermios(int(ptm.Fd()), unix.TCGETS)
+	tio, err := termiosOf(ptm)
 	if err != nil {
 		problems = append(problems, fmt.Sprintf("reading terminal modes: %v", err))
 	} else if tio.Lflag&unix.ECHO == 0 || tio.Lflag&unix.ICANON == 0 {
