@@ -377,9 +377,10 @@ func (f *actionFlow) finish(msg resultMsg) tea.Cmd {
 		if out != nil {
 			f.openPlan(a, out, background)
 		}
-	case pga.BackupResult:
+	case actions.FileOutput:
 		// The full path: where to find it is what the user needs next.
-		f.setStatus(false, fmt.Sprintf("✓ backup of %s verified (%s): %s", out.Database, format.Bytes(uint64(max(out.Size, 0))), out.Path))
+		s := out.SavedFile()
+		f.setStatus(false, fmt.Sprintf("✓ %s (%s): %s", s.What, format.Bytes(uint64(max(s.Size, 0))), s.Path))
 	}
 	if f.opts.Hub != nil && msg.res.Outcome != actions.OutcomeRefusedReadOnly {
 		f.opts.Hub.PollNow(collectors.SourceID{Kind: a.Target.Kind, Name: a.Target.Source})

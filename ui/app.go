@@ -42,6 +42,16 @@ const (
 // restores the terminal: bubbletea restores it on quit, on error and when it
 // recovers a panic in Update, View or a command (the commands of this
 // package run only inside bubbletea's command goroutines, which it guards).
+//
+// Run catches no signal: the caller owns SIGINT, SIGTERM and SIGHUP and
+// cancels ctx on them. Two owners raced for one signal — bubbletea's handler
+// then blocked for good sending a quit message its finished event loop no
+// longer read, and shutdown waited on that handler.
+//
+// ctx ends the program by quitting it, not through tea.WithContext: that
+// path (bubbletea's Kill) closes the input reader while its read loop may
+// still use it, a data race; quitting waits for the read loop (at most
+// 500 ms, bubbletea's bound) and restores the terminal the same way.
 func Run(ctx context.Context, opts Options) error {
 	if opts.Hub == nil {
 		return errors.New("ui: no hub — this is a wiring bug in the caller")
@@ -53,11 +63,19 @@ func Run(ctx context.Context, opts Options) error {
 
 	styles := theme.Default().Styles(lipgloss.NewRenderer(os.Stdout))
 	m := newModel(ctx, opts, styles, sub)
+	if ctx.Err() != nil {
+		return nil // stopped before it showed anything: the terminal is untouched
+	}
 	p := tea.NewProgram(m,
 		tea.WithAltScreen(),
-		tea.WithContext(ctx),
 		tea.WithFPS(frameRate),
+		tea.WithoutSignalHandler(),
 	)
+	// Quit blocks until the event loop takes the message, or Run has
+	// returned. stopQuit is deferred after cancel so it runs first: a Run
+	// that returned for another reason is not quit again.
+	stopQuit := context.AfterFunc(ctx, p.Quit)
+	defer stopQuit()
 	_, err := p.Run()
 	// Quitting while an action runs cancels it; wait for its audit line.
 	m.flow.drain(actions.DefaultStopGrace + time.Second)
@@ -66,8 +84,8 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	case errors.Is(err, tea.ErrProgramPanic):
 		return fmt.Errorf("ui: %w (the terminal was restored; the stack trace is printed above)", err)
-	case errors.Is(err, tea.ErrInterrupted), errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
-		return nil // SIGINT, or the caller cancelled ctx (SIGTERM, SIGHUP): normal ways to stop
+	case errors.Is(err, tea.ErrInterrupted):
+		return nil // an interrupt message: a normal way to stop
 	default:
 		return fmt.Errorf("ui: %w", err)
 	}

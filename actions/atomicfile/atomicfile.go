@@ -9,6 +9,10 @@
 // name survives a crash. Abort (or a crash) leaves nothing under a final
 // name: at worst a hidden .partial file named after what it was going to
 // be, which a directory listing can recognise as such.
+//
+// A writer holds a lock on its temporary file for as long as it lives (see
+// lockWriter), so FindStale and RemoveStale can tell the file of a writer
+// that was killed — which nothing will ever finish — from one being written.
 package atomicfile
 
 import (
@@ -66,6 +70,7 @@ type File struct {
 	opts           Options
 	tmp            string
 	f              *os.File
+	lock           *os.File      // holds the writer's lock until Commit or Abort ends
 	buf            *bufio.Writer // nil without Options.BufferSize
 	sum            hash.Hash
 	n              int64
@@ -86,8 +91,33 @@ func Create(dir, base, ext string, o Options) (*File, error) {
 			return nil, fmt.Errorf("%s %w", final, ErrNameTaken)
 		}
 	}
-	tmp := PartialName(final)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// A sweep may remove the new file before its lock is taken (it sees an
+	// unlocked partial); the writer notices and starts again.
+	for range 3 {
+		f, err := createTemp(dir, base, ext, o)
+		if err != nil {
+			return nil, err
+		}
+		lock, ok, err := lockWriter(f.Name(), f)
+		if err != nil {
+			if sameFile(f.Name(), f) {
+				_ = os.Remove(f.Name())
+			}
+			_ = f.Close()
+			return nil, fmt.Errorf("lock %s: %w", f.Name(), unwrapPath(err))
+		}
+		if ok {
+			return newFile(dir, base, ext, o, f, lock), nil
+		}
+		_ = f.Close()
+	}
+	return nil, fmt.Errorf("create a file in %s: its temporary file kept being removed — is another program cleaning %s?", dir, dir)
+}
+
+// createTemp creates the temporary file of base+ext, private to the user.
+func createTemp(dir, base, ext string, o Options) (*os.File, error) {
+	final := filepath.Join(dir, base+ext)
+	f, err := os.OpenFile(PartialName(final), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		if !o.Numbered {
 			return nil, fmt.Errorf("%s %w", final, ErrInProgress)
@@ -99,11 +129,15 @@ func Create(dir, base, ext string, o Options) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create a file in %s: %w — check its permissions and free space", dir, unwrapPath(err))
 	}
-	af := &File{dir: dir, base: base, ext: ext, opts: o, tmp: f.Name(), f: f, sum: sha256.New()}
+	return f, nil
+}
+
+func newFile(dir, base, ext string, o Options, f, lock *os.File) *File {
+	af := &File{dir: dir, base: base, ext: ext, opts: o, tmp: f.Name(), f: f, lock: lock, sum: sha256.New()}
 	if o.BufferSize > 0 {
 		af.buf = bufio.NewWriterSize(f, o.BufferSize)
 	}
-	return af, nil
+	return af
 }
 
 // PartialName is the temporary name under which final is written.
@@ -156,6 +190,9 @@ func (a *File) Abort() {
 	a.done = true
 	_ = a.f.Close()
 	_ = os.Remove(a.tmp)
+	if a.lock != nil {
+		_ = a.lock.Close() // last: until the name is gone, a sweep must see it held
+	}
 }
 
 // Commit makes the file durable and gives it its final name (see Options

@@ -29,6 +29,14 @@ type Archive struct {
 	// directories and links in it.
 	Size    int64
 	Entries int
+	// What says what was archived: "/var/lib/app in container web".
+	What string
+}
+
+// SavedFile describes the archive.
+func (a *Archive) SavedFile() actions.SavedFile {
+	return actions.SavedFile{What: a.What + " archived", Path: a.Path, Size: a.Size, SHA256: a.SHA256,
+		Notes: []string{fmt.Sprintf("%d entries", a.Entries)}}
 }
 
 // archiveKind copies a path out of a container. It is Read: the engine
@@ -112,7 +120,7 @@ func (c *conn) archive(ctx context.Context, id, src, base, what string, progress
 	if err != nil {
 		return nil, err
 	}
-	return &Archive{Path: final, SHA256: sum, Size: size, Entries: entries}, nil
+	return &Archive{Path: final, SHA256: sum, Size: size, Entries: entries, What: what}, nil
 }
 
 // openStream opens a streaming call (a tar, a log). Only the wait for the

@@ -21,6 +21,15 @@ type LogFile struct {
 	Path string
 	// Size is its length in bytes.
 	Size int64
+	// SHA256 is its checksum, hex.
+	SHA256 string
+	// Container names the container whose log it is.
+	Container string
+}
+
+// SavedFile describes the saved log.
+func (l *LogFile) SavedFile() actions.SavedFile {
+	return actions.SavedFile{What: "logs of " + l.Container + " saved", Path: l.Path, Size: l.Size, SHA256: l.SHA256}
 }
 
 // logsKind saves a container's log to a file. It is Read: the engine only
@@ -120,10 +129,10 @@ func (c *conn) saveLogs(ctx context.Context, lo container.LogsOptions, tty bool,
 		}
 		return nil, fmt.Errorf("logs of %s: %w", c.r.name, readErr(ctx, err))
 	}
-	size := out.Size()
+	size, sum := out.Size(), out.Sum()
 	path, err := out.Commit()
 	if err != nil {
 		return nil, err
 	}
-	return &LogFile{Path: path, Size: size}, nil
+	return &LogFile{Path: path, Size: size, SHA256: sum, Container: c.r.name}, nil
 }

@@ -30,6 +30,21 @@ type BackupResult struct {
 	PgDump string
 	// Deleted lists older dumps retention removed (with their checksums).
 	Deleted []string
+	// SweptPartials lists the temporary files of killed writers (a backup
+	// or archive killed mid-way) this backup removed from the directory.
+	SweptPartials []string
+}
+
+// SavedFile names the verified dump, and what retention deleted.
+func (r BackupResult) SavedFile() actions.SavedFile {
+	notes := make([]string, 0, len(r.Deleted))
+	for _, d := range r.Deleted {
+		notes = append(notes, "deleted by retention: "+d)
+	}
+	for _, p := range r.SweptPartials {
+		notes = append(notes, "removed, left by a killed backup: "+p)
+	}
+	return actions.SavedFile{What: "backup of " + r.Database + " verified", Path: r.Path, Size: r.Size, SHA256: r.SHA256, Notes: notes}
 }
 
 // backupKind dumps one database with pg_dump in custom format into
@@ -134,6 +149,7 @@ func (b *backup) run(ctx context.Context, progress func(actions.Progress)) error
 	if err := os.MkdirAll(b.dir, 0o700); err != nil {
 		return fmt.Errorf("backup_dir: %w — create it or choose a writable one", err)
 	}
+	swept := b.sweep(progress)
 	final := filepath.Join(b.dir, backupFileName(b.target.Source, b.database, time.Now()))
 	msg := fmt.Sprintf("dumping %s to %s", b.database, filepath.Base(final))
 	f, err := createDump(final, func(n int64) { progress(actions.Progress{Message: msg, Done: n, Unit: actions.ProgressBytes}) })
@@ -157,7 +173,7 @@ func (b *backup) run(ctx context.Context, progress func(actions.Progress)) error
 	if err := atomicfile.WriteSidecar(final, sum); err != nil {
 		return fmt.Errorf("%s was written and verified, but %w", final, err)
 	}
-	res := &BackupResult{Path: final, Size: f.Size(), SHA256: sum, Database: b.database, PgDump: dump.path}
+	res := &BackupResult{Path: final, Size: f.Size(), SHA256: sum, Database: b.database, PgDump: dump.path, SweptPartials: swept}
 	b.mu.Lock()
 	b.result = res
 	b.mu.Unlock()
@@ -168,6 +184,23 @@ func (b *backup) run(ctx context.Context, progress func(actions.Progress)) error
 	}
 	progress(actions.Progress{Message: fmt.Sprintf("done: %s, %s", filepath.Base(final), humanBytes(f.Size())), Done: f.Size(), Unit: actions.ProgressBytes})
 	return nil
+}
+
+// sweep removes the hidden .partial files that killed writers left in the
+// backup directory: nothing will ever finish them, and each may be as big
+// as a dump. A file whose writer is alive holds that writer's lock and is
+// left alone (see atomicfile.RemoveStale). A failed sweep does not stop
+// the backup; it is said in the progress line.
+func (b *backup) sweep(progress func(actions.Progress)) []string {
+	stale, err := atomicfile.RemoveStale(b.dir)
+	var out []string
+	for _, s := range stale {
+		out = append(out, fmt.Sprintf("%s (%s, last written %s)", s.Path, humanBytes(s.Size), s.ModTime.Format("2006-01-02 15:04:05")))
+	}
+	if err != nil {
+		progress(actions.Progress{Message: "could not remove every partial file left by a killed backup: " + err.Error()})
+	}
+	return out
 }
 
 // tools finds pg_dump and pg_restore at least as new as the server.

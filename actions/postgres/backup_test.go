@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stacktop/stacktop/actions"
+	"github.com/stacktop/stacktop/actions/atomicfile"
 	pga "github.com/stacktop/stacktop/actions/postgres"
 	"github.com/stacktop/stacktop/collectors"
 )
@@ -352,7 +353,9 @@ func TestBackupPassesConnectionInEnvironment(t *testing.T) {
 }
 
 // Retention keeps the newest N of that target and database, deleting the
-// older ones with their checksums, and leaves every other file alone.
+// older ones with their checksums, and leaves every other file alone —
+// the partial file of a writer still alive included. The partial file no
+// live writer holds (its writer was killed) is removed, and said.
 func TestBackupRetentionDeletesOnlyTheOldestOfThatDatabase(t *testing.T) {
 	f := newFixture(t, pga.Options{}, `CREATE TABLE t (v int)`)
 	dir := t.TempDir()
@@ -361,19 +364,29 @@ func TestBackupRetentionDeletesOnlyTheOldestOfThatDatabase(t *testing.T) {
 		same + "20250102T000000Z.dump", same + "20250102T000000Z.dump.sha256",
 		"local-otherdb-20200101T000000Z.dump", "local-otherdb-20200101T000000Z.dump.sha256",
 		"remote-" + f.db + "-20200101T000000Z.dump",
-		same + "20190101T000000Z.dump.bak", "notes.txt", "." + same + "20180101T000000Z.dump.partial",
+		same + "20190101T000000Z.dump.bak", "notes.txt",
 	}
 	gone := []string{same + "20250101T000000Z.dump", same + "20250101T000000Z.dump.sha256",
 		same + "20240101T000000Z.dump"}
-	for _, name := range append(append([]string{}, keep...), gone...) {
+	killed := "." + same + "20170101T000000Z.dump.partial"
+	for _, name := range append(append([]string{killed}, keep...), gone...) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	live, err := atomicfile.Create(dir, same+"20180101T000000Z", ".dump", atomicfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	keep = append(keep, "."+same+"20180101T000000Z.dump.partial")
 	res, _, err := runBackup(t, f, pga.Options{BackupDir: dir, Retention: 2}, f.db)
 	out := backupOutput(t, res, err)
 	if len(out.Deleted) != 2 {
 		t.Errorf("retention deleted %v", out.Deleted)
+	}
+	if len(out.SweptPartials) != 1 || !strings.HasPrefix(out.SweptPartials[0], filepath.Join(dir, killed)+" (") {
+		t.Errorf("swept %v, want only the killed writer's %s", out.SweptPartials, killed)
 	}
 	want := append(keep, filepath.Base(out.Path), filepath.Base(out.Path)+".sha256")
 	sort.Strings(want)

@@ -92,7 +92,8 @@ const (
 	// verification failed, or the file was not made by stacktop.
 	BackupUnverified BackupState = "unverified"
 	// BackupPartial: a dump being written now, or left behind by a stacktop
-	// that was killed mid-backup (safe to delete when no backup runs).
+	// that was killed mid-backup; Problem says which (the next backup
+	// removes the latter).
 	BackupPartial BackupState = "partial"
 )
 
@@ -144,6 +145,7 @@ func ListBackups(ctx context.Context, dir string, opts ListOptions) ([]Backup, e
 		return nil, fmt.Errorf("list backups: %w — check backup_dir", err)
 	}
 	var out []Backup
+	var stale map[string]bool // the partial files no live writer holds; read at the first partial
 	for _, e := range entries {
 		if !e.Type().IsRegular() {
 			continue
@@ -152,7 +154,15 @@ func ListBackups(ctx context.Context, dir string, opts ListOptions) ([]Backup, e
 		if !ok || !opts.keeps(b) {
 			continue
 		}
-		if b.State != BackupPartial {
+		if b.State == BackupPartial {
+			if stale == nil {
+				stale = staleSet(dir)
+			}
+			b.Problem = "being written now"
+			if stale[b.Path] {
+				b.Problem = "left by a backup killed mid-way — the next backup removes it"
+			}
+		} else {
 			if err := checkBackup(ctx, &b, opts.FullCheck); err != nil {
 				return nil, err
 			}
@@ -166,6 +176,16 @@ func ListBackups(ctx context.Context, dir string, opts ListOptions) ([]Backup, e
 		return out[i].Path < out[j].Path
 	})
 	return out, nil
+}
+
+// staleSet names dir's partial files whose writer is dead.
+func staleSet(dir string) map[string]bool {
+	files, _ := atomicfile.FindStale(dir) // at worst a stale file reads "being written"
+	set := map[string]bool{}
+	for _, f := range files {
+		set[f.Path] = true
+	}
+	return set
 }
 
 // keeps reports whether b is one of the backups opts asks for.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stacktop/stacktop/actions/atomicfile"
 	pga "github.com/stacktop/stacktop/actions/postgres"
 )
 
@@ -61,6 +62,18 @@ func TestListBackupsStates(t *testing.T) {
 	if list[2].Problem == "" {
 		t.Error("the unverified entry does not say why")
 	}
+	// No writer holds the partial file: it was left by one that died.
+	if p := list[0].Problem; !strings.Contains(p, "killed") {
+		t.Errorf("the partial entry no writer holds says %q, want that its backup was killed", p)
+	}
+	live, err := atomicfile.Create(dir, "local-"+f.db+"-20310101T000000Z", ".dump", atomicfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := listBackups(t, dir, false)[0].Problem; p != "being written now" {
+		t.Errorf("the partial entry of a live writer says %q", p)
+	}
+	live.Abort()
 
 	// Corrupt a byte in place, then restore the file's times, as a disk
 	// error would leave it: only the full check reads it again.

@@ -39,6 +39,11 @@ func runVerb(ctx context.Context, e *env, cfg *Config, v verb, a *verbArgs) int 
 		return fail(exitBadConfig, err)
 	}
 	t = hostShorthand(t)
+	if v.pid && a.pid > 0 {
+		// The backend --pid names is the object: the audit line of an
+		// attempt refused or not found before the lookup names it too.
+		t.Object = strconv.Itoa(a.pid)
+	}
 	id, err := v.kindFor(t, a.analyze)
 	if err != nil {
 		return fail(exitBadConfig, err)
@@ -165,16 +170,18 @@ func progressPrinter(e *env) func(actions.Progress) {
 }
 
 // printOutput prints what an action produced on stdout: a plan as text
-// with its findings, a backup's file and checksum.
+// with its findings; a file it wrote (a backup, an archive, saved logs) as
+// its path, size and checksum, one per line for scripts.
 func printOutput(e *env, out any) {
 	switch o := out.(type) {
 	case nil:
 	case *pgact.Plan:
 		fmt.Fprint(e.stdout, sanitize.Text(o.Text()))
-	case pgact.BackupResult:
-		fmt.Fprintf(e.stdout, "%s\nsize %d bytes\nsha256 %s\n", o.Path, o.Size, o.SHA256)
-		for _, d := range o.Deleted {
-			fmt.Fprintf(e.stdout, "deleted by retention: %s\n", d)
+	case actions.FileOutput:
+		f := o.SavedFile()
+		fmt.Fprintf(e.stdout, "%s\nsize %d bytes\nsha256 %s\n", sanitize.Line(f.Path), f.Size, f.SHA256)
+		for _, n := range f.Notes {
+			fmt.Fprintln(e.stdout, sanitize.Line(n))
 		}
 	default:
 		fmt.Fprintln(e.stdout, sanitize.Line(fmt.Sprint(o)))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"os"
@@ -10,13 +11,18 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/volume"
 	_ "github.com/lib/pq"
 
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/actions/actionstest"
+	"github.com/stacktop/stacktop/actions/atomicfile"
 	hostact "github.com/stacktop/stacktop/actions/host"
 	pgact "github.com/stacktop/stacktop/actions/postgres"
 	"github.com/stacktop/stacktop/collectors/docker/dockertest"
@@ -191,6 +197,9 @@ func TestActionsAgainstRealPostgres(t *testing.T) {
 		}
 		_ = os.RemoveAll(filepath.Join(dir, "backups")) // the read-only case wants it empty
 	})
+	t.Run("a backup killed mid-way leaves a partial that check lists and the next backup removes", func(t *testing.T) {
+		killedBackupIsSwept(t, c)
+	})
 	t.Run("terminate needs --yes without a terminal", func(t *testing.T) {
 		pid := pgSleeper(t, c)
 		before := len(actionstest.ReadAudit(t, audit))
@@ -356,5 +365,189 @@ func TestUnknownTargetIsAudited(t *testing.T) {
 	if len(recs) != 1 || recs[0].Action != "host.kill" || recs[0].Outcome != actions.OutcomeFailed ||
 		!strings.Contains(recs[0].Error, "999999999") {
 		t.Fatalf("audit %+v, want one failed host.kill line naming the pid", recs)
+	}
+}
+
+// TestFileVerbsPrintPathSizeChecksum: save-logs, archive and archive-volume
+// print what they wrote as backup does — its full path, its size and its
+// sha256, each checked against the file — not a Go struct.
+func TestFileVerbsPrintPathSizeChecksum(t *testing.T) {
+	e := dockertest.Start(t)
+	_, name := e.Run(t, dockertest.Spec{Name: "cmd-files", Args: []string{"logs", "0", "1"}})
+	vol := volumeHolder(t, e)
+	dir := t.TempDir()
+	cfg := actionsConfig(t, nil, dir)
+	for _, args := range [][]string{
+		{"save-logs", "docker:local/" + name},
+		{"archive", "docker:local/" + name, "--path", "/helper"},
+		{"archive-volume", "docker:local/" + vol},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			stdout, stderr, code := runBinary(t, nil, append(args, "--config", cfg)...)
+			if code != 0 {
+				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stdout), "\n")
+			if len(lines) < 3 {
+				t.Fatalf("want path, size and sha256 lines, got:\n%s", stdout)
+			}
+			path := lines[0]
+			if filepath.Dir(path) != filepath.Join(dir, "backups") {
+				t.Errorf("first line %q is not a file in the backup directory", path)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("the printed path: %v\nstdout:\n%s", err, stdout)
+			}
+			if want := fmt.Sprintf("size %d bytes", len(data)); lines[1] != want {
+				t.Errorf("second line %q, want %q", lines[1], want)
+			}
+			if want := fmt.Sprintf("sha256 %x", sha256.Sum256(data)); lines[2] != want {
+				t.Errorf("third line %q, want %q", lines[2], want)
+			}
+			if strings.Contains(stdout, "&{") {
+				t.Errorf("stdout shows a Go struct:\n%s", stdout)
+			}
+		})
+	}
+}
+
+// volumeHolder creates a named volume with a stopped container mounting
+// it, both labelled for the sweep and removed with the test.
+func volumeHolder(t *testing.T, e *dockertest.Engine) (vol string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	labels := map[string]string{dockertest.LabelTest: "1", dockertest.LabelRun: e.RunID, dockertest.LabelPID: strconv.Itoa(os.Getpid())}
+	v, err := e.Client.VolumeCreate(ctx, volume.CreateOptions{Name: "stacktop-test-" + e.RunID + "-cmd-vol", Labels: labels})
+	if err != nil {
+		t.Fatalf("create volume: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = e.Client.VolumeRemove(ctx, v.Name, true)
+	})
+	resp, err := e.Client.ContainerCreate(ctx, &container.Config{Image: e.Image, Labels: labels},
+		&container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: v.Name, Target: "/srv/state"}}},
+		nil, nil, "stacktop-test-"+e.RunID+"-cmd-vol-holder")
+	if err != nil {
+		t.Fatalf("create the volume's holder: %v", err)
+	}
+	t.Cleanup(func() { e.Remove(resp.ID) })
+	return v.Name
+}
+
+// TestRefusedBackendActionNamesThePid: cancel and terminate --pid N refused
+// under --read-only, or failing before the backend is found, leave an audit
+// line whose target names backend N.
+func TestRefusedBackendActionNamesThePid(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf("[actions]\naudit_log = %q\n[general]\ndefault_docker = false\n[[postgres]]\nname = \"main\"\nhost = \"127.0.0.1\"\nport = %d\n",
+		filepath.Join(dir, "audit.jsonl"), closedPort(t)))
+	for _, args := range [][]string{
+		{"--read-only", "cancel", "pg:main", "--pid", "4242"},
+		{"--read-only", "terminate", "pg:main", "--pid", "4242", "--yes"},
+		{"cancel", "pg:main", "--pid", "4242"},    // refused by the closed port
+		{"terminate", "pg:main", "--pid", "4242"}, // idem
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), append(args, "--config", cfg), &out, &errOut, testEnv(map[string]string{"HOME": t.TempDir()})); code != exitFailed {
+			t.Errorf("%v: exit %d, stderr:\n%s", args, code, errOut.String())
+		}
+	}
+	recs := actionstest.ReadAudit(t, filepath.Join(dir, "audit.jsonl"))
+	want := []actions.Outcome{actions.OutcomeRefusedReadOnly, actions.OutcomeRefusedReadOnly, actions.OutcomeFailed, actions.OutcomeFailed}
+	if len(recs) != len(want) {
+		t.Fatalf("%d audit lines, want %d: %+v", len(recs), len(want), recs)
+	}
+	for i, r := range recs {
+		if r.Outcome != want[i] || r.Target.Object != "4242" || r.Target.String() != "postgres:main/4242" {
+			t.Errorf("audit line %d: %s %s on %s, want %s on postgres:main/4242", i, r.Action, r.Outcome, r.Target, want[i])
+		}
+	}
+}
+
+// killedBackupIsSwept SIGKILLs `stacktop backup` while its pg_dump waits
+// on a table lock the test holds — the dump file started, not finished —
+// then checks that `stacktop check` lists the .partial it left, and that
+// the next backup removes it but not the .partial of a writer still alive.
+func killedBackupIsSwept(t *testing.T, c *pgtest.Cluster) {
+	dir := t.TempDir()
+	cfg := actionsConfig(t, c, dir)
+	backupDir := filepath.Join(dir, "backups")
+	env := append([]string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH")}, pgEnv...)
+
+	db, err := sql.Open("postgres", c.SuperDSN("app"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // released below; this is for early failures
+	if _, err := tx.Exec(`LOCK TABLE t IN ACCESS EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	backup := exec.Command(binary, "backup", "pg:main", "--db", "app", "--config", cfg)
+	backup.Env = env
+	if err := backup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = backup.Process.Kill(); _ = backup.Wait() })
+	partials := func() []string {
+		m, _ := filepath.Glob(filepath.Join(backupDir, ".main-app-*.partial"))
+		return m
+	}
+	// Mid-way: the dump file exists and pg_dump waits on the lock.
+	deadline := time.Now().Add(30 * time.Second) // liveness bound, not a speed check
+	for {
+		var waiting int
+		_ = db.QueryRow(`SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 't'::regclass`).Scan(&waiting)
+		if waiting > 0 && len(partials()) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pg_dump waiting on the lock with its partial file (files %v)", partials())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	left := partials()[0]
+	if err := backup.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = backup.Wait()
+	if err := tx.Rollback(); err != nil { // pg_dump goes on into a closed pipe and ends
+		t.Fatal(err)
+	}
+
+	check := exec.Command(binary, "check", "--config", cfg)
+	check.Env = env
+	out, _ := check.Output()
+	if !strings.Contains(string(out), left+" (") || !strings.Contains(string(out), "left by a backup killed mid-way") {
+		t.Errorf("check does not list %s:\n%s", left, out)
+	}
+
+	live, err := atomicfile.Create(backupDir, "main-app-live", ".dump", atomicfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Abort()
+	backup = exec.Command(binary, "backup", "pg:main", "--db", "app", "--config", cfg)
+	backup.Env = env
+	out, err = backup.Output()
+	if err != nil {
+		t.Fatalf("the next backup: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "removed, left by a killed backup: "+left) {
+		t.Errorf("the next backup does not say it removed %s:\n%s", left, out)
+	}
+	if _, err := os.Stat(left); err == nil {
+		t.Errorf("the next backup left %s", left)
+	}
+	if got := partials(); len(got) != 1 || filepath.Base(got[0]) != ".main-app-live.dump.partial" {
+		t.Errorf("partial files after the backup: %v, want only the live writer's", got)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/stacktop/stacktop/actions/atomicfile"
 	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/ui/format"
 	"github.com/stacktop/stacktop/ui/redact"
 	"github.com/stacktop/stacktop/ui/report"
 	"github.com/stacktop/stacktop/ui/sanitize"
@@ -65,7 +67,23 @@ collect:
 			code = exitFailed
 		}
 	}
+	printStalePartials(e, cfg.Actions.BackupDir)
 	return code
+}
+
+// printStalePartials lists the hidden .partial files that backups or
+// archives killed mid-way left in the backup directory: disk space nothing
+// will ever free but the next backup (or a person). They do not change the
+// exit code: every source may still be fine.
+func printStalePartials(e *env, dir string) {
+	stale, err := atomicfile.FindStale(dir)
+	for _, s := range stale {
+		fmt.Fprintf(e.stdout, "backups: %s (%s, last written %s) was left by a backup killed mid-way — the next backup removes it, or delete it\n",
+			sanitize.Line(s.Path), format.Bytes(uint64(max(s.Size, 0))), s.ModTime.Format("2006-01-02 15:04:05"))
+	}
+	if err != nil {
+		fmt.Fprintf(e.stdout, "backups: %s\n", sanitize.Line(err.Error()))
+	}
 }
 
 // where adds the masked DSN of a configured Postgres target that answered,

@@ -177,8 +177,10 @@ type resolver struct {
 	socketDirs []string
 }
 
+// fail records a problem at key: where it is written, or else where its
+// table is. The message must name the key.
 func (r *resolver) fail(key string, format string, args ...any) {
-	r.problems = append(r.problems, problem(r.file, r.keys.at(key), format, args...))
+	r.problems = append(r.problems, problem(r.file, r.keys.nearest(key), format, args...))
 }
 
 func (r *resolver) resolve(fc *fileConfig, ov Overrides) *Config {
@@ -283,7 +285,13 @@ func (r *resolver) postgresThresholds(t *thresholdsSection) uipostgres.Threshold
 		}
 	}
 	if th.LongQueryCrit < th.LongQueryWarn {
-		r.fail("thresholds.pg_long_query_crit", "thresholds.pg_long_query_crit (%v) is below pg_long_query_warn (%v) — the critical mark must come later", th.LongQueryCrit, th.LongQueryWarn)
+		// Point at the key written: with the other left to its default,
+		// that is the one to change.
+		key := "thresholds.pg_long_query_crit"
+		if t.PgLongQueryCrit == nil {
+			key = "thresholds.pg_long_query_warn"
+		}
+		r.fail(key, "thresholds.pg_long_query_crit (%v) is below pg_long_query_warn (%v) — the critical mark must come later", th.LongQueryCrit, th.LongQueryWarn)
 	}
 	return th
 }
@@ -363,6 +371,12 @@ func (r *resolver) docker(secs []dockerSection, cfg *Config, addDefault bool) []
 		}
 		if s.Host != "" && s.Context != "" {
 			r.fail(fmt.Sprintf("docker.%d.context", i), "docker.context: host and context are both set — keep one (a context names its own host)")
+		}
+		switch {
+		case s.TLSCert != "" && s.TLSKey == "":
+			r.fail(fmt.Sprintf("docker.%d.tls_cert", i), "docker.tls_cert is set without docker.tls_key — TLS needs both the certificate and its key: set tls_key, or neither")
+		case s.TLSKey != "" && s.TLSCert == "":
+			r.fail(fmt.Sprintf("docker.%d.tls_key", i), "docker.tls_key is set without docker.tls_cert — TLS needs both the certificate and its key: set tls_cert, or neither")
 		}
 		out = append(out, DockerHost{
 			Name:      r.sourceName("docker", i, len(secs), s.Name, seen),

@@ -65,7 +65,7 @@ func (r *resolver) postgresDSN(i int, name string, s *postgresSection) string {
 		dsn = discreteDSN(s)
 	}
 	if _, err := pq.NewConfig(dsn); err != nil {
-		r.fail(at+"dsn", "postgres %q: %s", name, scrubDSN(err.Error(), dsn))
+		r.fail(at+"dsn", "postgres %q: dsn: %s", name, scrubDSN(err.Error(), dsn))
 		return ""
 	}
 	dsn = r.withSSLDefault(dsn)
@@ -81,7 +81,7 @@ func (r *resolver) postgresDSN(i int, name string, s *postgresSection) string {
 	default:
 		withPW, err := dsnWithParam(dsn, "password", pw)
 		if err != nil {
-			r.fail(at+"dsn", "postgres %q: %v", name, err)
+			r.fail(at+"password_env", "postgres %q: password_env: %v", name, err)
 		}
 		dsn = withPW
 	}

@@ -46,56 +46,84 @@ func loadString(t *testing.T, body string, vars map[string]string) (*Config, str
 	return cfg, path, err
 }
 
+// TestConfigErrorsNameLineColumnAndKey covers every problem the loader
+// reports about a file's content: each names its place (file:line:col) and
+// the key to change.
 func TestConfigErrorsNameLineColumnAndKey(t *testing.T) {
 	cases := []struct {
 		name, body string
 		want       []string // each "LINE:COL: message" after the path
+		key        string   // the key each message must name
 	}{
 		{"unknown key with suggestion", "[[postgres]]\nname = \"a\"\nhots = \"x\"\n",
-			[]string{`3:1: unknown key postgres.hots — did you mean host?`}},
+			[]string{`3:1: unknown key postgres.hots — did you mean host?`}, "hots"},
 		{"several unknown keys, one line each", "intervall = \"2s\"\n[thresholds]\n  cpu_percnt = 80.0\n",
-			[]string{`1:1: unknown key intervall — did you mean interval?`, `3:3: unknown key thresholds.cpu_percnt — did you mean cpu_percent?`}},
+			[]string{`1:1: unknown key intervall — did you mean interval?`, `3:3: unknown key thresholds.cpu_percnt — did you mean cpu_percent?`}, ""},
 		{"unknown section", "[postgress]\nhost = \"x\"\n",
-			[]string{`1:2: unknown section [postgress] — did you mean postgres?`}},
+			[]string{`1:2: unknown section [postgress] — did you mean postgres?`}, "postgress"},
 		{"password key", "[[postgres]]\npassword = \"hunter2\"\n",
-			[]string{`2:1: unknown key postgres.password — passwords do not go in the config file`}},
+			[]string{`2:1: unknown key postgres.password — passwords do not go in the config file`}, "password"},
 		{"wrong type", "[general]\nread_only = \"yes\"\n",
-			[]string{`2:13: general.read_only: wrong type — expected true or false, got a string`}},
+			[]string{`2:13: general.read_only: wrong type — expected true or false, got a string`}, "read_only"},
 		{"wrong type for a table", "postgres = 3\n",
-			[]string{`1:12: postgres: wrong type — expected [[tables]] of settings, got a integer`}},
+			[]string{`1:12: postgres: wrong type — expected [[tables]] of settings, got a integer`}, "postgres"},
+		{"table twice", "[general]\ninterval = \"2s\"\n[general]\n",
+			[]string{`3:2: general: table general already exists`}, "general"},
+		{"number out of range", "[[postgres]]\nport = 70000\n",
+			[]string{`2:8: postgres.port: integer value 70000 cannot be stored`}, "port"},
 		{"bad duration", "[general]\ninterval = \"2x\"\n",
-			[]string{`2:12: general.interval: bad duration "2x" — write a string with a unit`}},
+			[]string{`2:12: general.interval: bad duration "2x" — write a string with a unit`}, "interval"},
 		{"duration without unit", "[actions]\ntimeout = 30\n",
-			[]string{`2:1: actions.timeout: bad duration "30" — write a string with a unit`}},
+			[]string{`2:1: actions.timeout: bad duration "30" — write a string with a unit`}, "timeout"},
+		{"threshold duration without unit", "[thresholds]\npg_long_query_warn = 30\n",
+			[]string{`2:1: thresholds.pg_long_query_warn: bad duration "30" — write a string with a unit`}, "pg_long_query_warn"},
+		{"zero duration as a bare number", "[actions]\nbackup_timeout = 0\n",
+			[]string{`2:1: actions.backup_timeout: duration "0" must be positive`}, "backup_timeout"},
+		{"negative duration", "[actions]\ntimeout = \"-1s\"\n",
+			[]string{`2:11: actions.timeout: duration "-1s" must be positive`}, "timeout"},
 		{"interval below the floor", "[[docker]]\ninterval = \"100ms\"\n",
-			[]string{`2:12: docker.interval: interval 100ms is below the 250ms floor`}},
+			[]string{`2:12: docker.interval: interval 100ms is below the 250ms floor`}, "interval"},
 		{"syntax error", "[general]\ninterval = \n",
-			[]string{`2:12: syntax error: `}},
+			[]string{`2:12: syntax error: `}, ""},
 		{"bad sslmode", "[[postgres]]\nsslmode = \"maybe\"\n",
-			[]string{`2:1: postgres.sslmode: sslmode "maybe" is not one of disable, allow, prefer`}},
+			[]string{`2:1: postgres.sslmode: sslmode "maybe" is not one of disable, allow, prefer`}, "sslmode"},
 		{"bad docker host", "[[docker]]\nhost = \"/var/run/docker.sock\"\n",
-			[]string{`2:1: docker.host: docker host "/var/run/docker.sock" must look like unix:///`}},
+			[]string{`2:1: docker.host: docker host "/var/run/docker.sock" must look like unix:///`}, "host"},
+		{"host and context", "[[docker]]\nhost = \"tcp://d:2376\"\ncontext = \"remote\"\n",
+			[]string{`3:1: docker.context: host and context are both set`}, "context"},
+		{"tls_key without tls_cert", "[[docker]]\nhost = \"tcp://d:2376\"\ntls_key = \"key.pem\"\n",
+			[]string{`3:1: docker.tls_key is set without docker.tls_cert`}, "tls_cert"},
+		{"tls_cert without tls_key", "[[docker]]\nhost = \"tcp://d:2376\"\ntls_cert = \"cert.pem\"\n",
+			[]string{`3:1: docker.tls_cert is set without docker.tls_key`}, "tls_key"},
 		{"dsn and host", "[[postgres]]\ndsn = \"host=a\"\nhost = \"b\"\n",
-			[]string{`3:1: postgres "local": set either dsn or host, not both`}},
+			[]string{`3:1: postgres "local": set either dsn or host, not both`}, "host"},
+		{"dsn with a password and password_env", "[[postgres]]\ndsn = \"postgres://u:pw@h/db\"\npassword_env = \"PW\"\n",
+			[]string{`3:1: postgres "local": dsn already holds a password — remove it or password_env`}, "password_env"},
 		{"duplicate names", "[[postgres]]\nname = \"a\"\n[[postgres]]\nname = \"a\"\n",
-			[]string{`4:1: postgres name "a" is used twice`}},
+			[]string{`4:1: postgres name "a" is used twice`}, "name"},
 		{"unnamed among several", "[[docker]]\nname = \"a\"\n[[docker]]\nhost = \"tcp://b:2375\"\n",
-			[]string{`3:3: [[docker]] entry 2 has no name`}},
+			[]string{`3:3: [[docker]] entry 2 has no name`}, "name"},
 		{"bad name", "[[postgres]]\nname = \"my db\"\n",
-			[]string{`2:1: postgres name "my db" — use letters, digits`}},
+			[]string{`2:1: postgres name "my db" — use letters, digits`}, "name"},
 		{"both top level and general", "interval = \"2s\"\n[general]\ninterval = \"3s\"\n",
-			[]string{`3:1: interval is set both at the top level (line 1) and in [general]`}},
+			[]string{`3:1: interval is set both at the top level (line 1) and in [general]`}, "interval"},
 		{"threshold out of range", "[thresholds]\ncpu_percent = 150.0\n",
-			[]string{`2:1: thresholds.cpu_percent = 150 must be above 0 and at most 100`}},
+			[]string{`2:1: thresholds.cpu_percent = 150 must be above 0 and at most 100`}, "cpu_percent"},
 		{"postgres thresholds: bad duration, range, order", "[thresholds]\npg_long_query_warn = \"10m\"\npg_long_query_crit = \"1m\"\npg_connections_percent = 0.0\n",
 			[]string{`4:1: thresholds.pg_connections_percent = 0 must be above 0 and at most 100`,
-				`3:1: thresholds.pg_long_query_crit (1m0s) is below pg_long_query_warn (10m0s) — the critical mark must come later`}},
+				`3:1: thresholds.pg_long_query_crit (1m0s) is below pg_long_query_warn (10m0s) — the critical mark must come later`}, ""},
+		{"warn above the default crit", "[thresholds]\npg_long_query_warn = \"1h\"\n",
+			[]string{`2:1: thresholds.pg_long_query_crit (5m0s) is below pg_long_query_warn (1h0m0s)`}, "pg_long_query_warn"},
+		{"backup retention below zero", "[actions]\nbackup_retention = -1\n",
+			[]string{`2:1: actions.backup_retention = -1 must be 0 (keep all) or more`}, "backup_retention"},
 		{"bad dsn", "[[postgres]]\ndsn = \"host=a port\"\n",
-			[]string{`2:1: postgres "local": `}},
+			[]string{`2:1: postgres "local": dsn: `}, "dsn"},
 	}
+	// Every message begins file:line:col.
+	placed := regexp.MustCompile(`^[^:]+:\d+:\d+: `)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, path, err := loadString(t, tc.body, nil)
+			_, path, err := loadString(t, tc.body, map[string]string{"PW": "x"})
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
 				t.Fatalf("want a *ConfigError, got %v", err)
@@ -104,11 +132,18 @@ func TestConfigErrorsNameLineColumnAndKey(t *testing.T) {
 				t.Fatalf("want %d problems, got %q", len(tc.want), ce.Problems)
 			}
 			for i, want := range tc.want {
-				if !strings.HasPrefix(ce.Problems[i], path+":"+want) {
-					t.Errorf("problem %d:\n got  %s\n want %s:%s...", i, ce.Problems[i], path, want)
+				p := ce.Problems[i]
+				if !strings.HasPrefix(p, path+":"+want) {
+					t.Errorf("problem %d:\n got  %s\n want %s:%s...", i, p, path, want)
 				}
-				if strings.Contains(ce.Problems[i], "\n") {
-					t.Errorf("problem %d spans several lines: %q", i, ce.Problems[i])
+				if !placed.MatchString(p) {
+					t.Errorf("problem %d has no file:line:col: %s", i, p)
+				}
+				if tc.key != "" && !strings.Contains(strings.TrimPrefix(p, path), tc.key) {
+					t.Errorf("problem %d does not name the key %s: %s", i, tc.key, p)
+				}
+				if strings.Contains(p, "\n") {
+					t.Errorf("problem %d spans several lines: %q", i, p)
 				}
 			}
 		})

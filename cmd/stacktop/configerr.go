@@ -80,6 +80,22 @@ func firstKeyPos(p *unstable.Parser, it unstable.Iterator) position {
 // at returns where path is written, or the zero position.
 func (k keyIndex) at(path string) position { return k.pos[path] }
 
+// nearest returns where path is written or, for a key left to its default,
+// where its closest written parent table is (an [[docker]] entry's header):
+// every problem the resolver finds then has a place in the file.
+func (k keyIndex) nearest(path string) position {
+	for {
+		if pos, ok := k.pos[path]; ok {
+			return pos
+		}
+		i := strings.LastIndex(path, ".")
+		if i < 0 {
+			return position{}
+		}
+		path = path[:i]
+	}
+}
+
 // problem formats one line: "file:line:col: message".
 func problem(file string, pos position, format string, args ...any) string {
 	msg := fmt.Sprintf(format, args...)
@@ -164,9 +180,20 @@ func locateBareDuration(idx keyIndex) (string, position) {
 	return "duration", position{}
 }
 
+// isDurationKey reports whether the key at path (array indices included,
+// as keyIndex writes them) holds a Duration or an Interval.
 func isDurationKey(path string) bool {
-	last := path[strings.LastIndex(path, ".")+1:]
-	return last == "interval" || last == "timeout" || last == "backup_timeout"
+	var parts []string
+	for _, p := range strings.Split(path, ".") {
+		if _, err := strconv.Atoi(p); err != nil {
+			parts = append(parts, p)
+		}
+	}
+	t := fieldType(reflect.TypeFor[fileConfig](), parts)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t == reflect.TypeFor[Duration]() || t == reflect.TypeFor[Interval]()
 }
 
 // knownKeys lists the keys allowed in the table at path, from the toml tags of t.

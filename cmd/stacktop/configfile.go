@@ -102,17 +102,23 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, &durationError{text: s}
 	}
 	if v <= 0 {
-		return 0, fmt.Errorf("duration %q must be positive", s)
+		return 0, &durationError{text: s, notPositive: true}
 	}
 	return v, nil
 }
 
-// durationError is a malformed duration. go-toml reports it without a
-// position when the value was a bare number, so the loader finds the key
-// itself (see locateBareDuration).
-type durationError struct{ text string }
+// durationError is a malformed or non-positive duration. go-toml reports
+// it without a position when the value was a bare number (30, or 0), so
+// the loader finds the key itself (see locateBareDuration).
+type durationError struct {
+	text        string
+	notPositive bool
+}
 
 func (e *durationError) Error() string {
+	if e.notPositive {
+		return fmt.Sprintf("duration %q must be positive", e.text)
+	}
 	return fmt.Sprintf("bad duration %q — write a string with a unit, like \"2s\", \"500ms\" or \"1m\"", e.text)
 }
 

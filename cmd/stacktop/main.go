@@ -23,10 +23,23 @@ import (
 )
 
 func main() {
+	os.Exit(run(signalContext(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// signalContext is the one owner of the stopping signals: SIGINT, SIGTERM
+// and SIGHUP (the terminal closed) cancel the context every mode stops on —
+// the dashboard then leaves the alternate screen and restores the terminal.
+// Nothing else may catch them (ui.Run runs bubbletea without its handler):
+// two owners of one signal once hung the dashboard for good. The first
+// signal asks for a clean stop; after it, the signals' default actions are
+// back, so a second one ends a stop that does not finish.
+func signalContext() context.Context {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx
 }
 
 // Exit codes shared by every subcommand.
