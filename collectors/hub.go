@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -21,7 +22,7 @@ const (
 	// maxTimeout caps the per-poll deadline so a long interval cannot let a
 	// hung poll go unnoticed for minutes.
 	maxTimeout = 10 * time.Second
-	// maxBackoff caps the wait between failed polls.
+	// maxBackoff caps the wait between polls that timed out.
 	maxBackoff = 30 * time.Second
 )
 
@@ -69,6 +70,13 @@ type Update struct {
 	Interval time.Duration
 	// Failures counts consecutive failed polls.
 	Failures int
+	// Cause classifies Err (CauseNone when the latest poll succeeded).
+	Cause Cause
+	// DownSince is when the current run of failed polls began: the end of
+	// the first failed poll (zero while the latest poll succeeded).
+	DownSince time.Time
+	// NextTry is when the hub will poll the source next, for "next try in 8s".
+	NextTry time.Time
 	// Implicit copies Source.Implicit.
 	Implicit bool
 }
@@ -86,8 +94,8 @@ type Health int
 const (
 	HealthUnknown  Health = iota // not polled yet
 	HealthOK                     // latest poll succeeded
-	HealthDegraded               // latest poll failed, earlier data still shown
-	HealthDown                   // no good data at all
+	HealthDegraded               // latest poll failed with an error from a server that answered
+	HealthDown                   // the source cannot be reached (refused, unreachable, auth, timeout) or never answered
 )
 
 // String names the health state as the UI shows it.
@@ -104,18 +112,37 @@ func (h Health) String() string {
 	}
 }
 
-// Health classifies the update.
+// Health classifies the update. A source that worked and then refuses
+// connections, fails authentication, cannot be reached or stops answering
+// is down from its first failed poll; only a server that answered with an
+// error is degraded. Either way Snapshot is history, not current (see Live).
 func (u Update) Health() Health {
 	switch {
 	case u.PolledAt.IsZero():
 		return HealthUnknown
 	case u.Err == nil:
 		return HealthOK
-	case u.Snapshot != nil:
+	case u.Snapshot != nil && !u.cause().Down():
 		return HealthDegraded
 	default:
 		return HealthDown
 	}
+}
+
+// cause is Cause, or the error's classification for an Update the hub did
+// not build (tests, fixtures).
+func (u Update) cause() Cause {
+	if u.Cause == CauseNone && u.Err != nil {
+		return CauseOf(u.Err)
+	}
+	return u.Cause
+}
+
+// Live reports whether Snapshot's figures are current at now: the latest
+// poll succeeded and it is not stale. Otherwise a view shows them only as
+// history ("as of 17:06:49", dimmed, no rates).
+func (u Update) Live(now time.Time) bool {
+	return u.Snapshot != nil && u.Err == nil && !u.Stale(now)
 }
 
 // Stale reports whether the last good snapshot is older than StaleAfter intervals at now.
@@ -142,6 +169,16 @@ type Hub struct {
 	pokes  map[SourceID]chan struct{}
 	wg     sync.WaitGroup
 	ran    bool
+	log    *slog.Logger
+}
+
+// SetLogger makes the hub record every change of a source's state (ok,
+// down with its cause, recovered after how long) to l. Call it before Run;
+// without it nothing is logged.
+func (h *Hub) SetLogger(l *slog.Logger) {
+	h.mu.Lock()
+	h.log = l
+	h.mu.Unlock()
 }
 
 // NewHub builds a hub for sources; nothing is polled until Run.
@@ -217,10 +254,9 @@ func (h *Hub) loop(ctx context.Context, s Source) {
 	if n, ok := s.Collector.(ChangeNotifier); ok {
 		changes = n.Changes()
 	}
-	interval := s.interval()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	failures := 0
+	timeouts := 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -232,46 +268,108 @@ func (h *Hub) loop(ctx context.Context, s Source) {
 		if ctx.Err() != nil {
 			return
 		}
-		failures = h.pollOnce(ctx, s, failures)
+		wait, n, ok := h.pollOnce(ctx, s, timeouts)
+		timeouts = n
+		if !ok {
+			return
+		}
 		timer.Stop()
 		select { // drain a timer that fired while we were polling
 		case <-timer.C:
 		default:
 		}
-		timer.Reset(nextWait(interval, failures))
+		timer.Reset(wait)
 	}
 }
 
 // pollOnce runs one poll under the source's deadline, publishes the result
-// and returns the new count of consecutive failures.
-func (h *Hub) pollOnce(ctx context.Context, s Source, failures int) int {
+// and returns the wait until the next poll and the new count of
+// consecutive polls that timed out; ok is false when shutting down.
+func (h *Hub) pollOnce(ctx context.Context, s Source, timeouts int) (wait time.Duration, _ int, ok bool) {
 	pctx, cancel := context.WithTimeout(ctx, s.timeout())
 	snap, err := collectSafely(pctx, s)
 	cancel()
 	if ctx.Err() != nil {
-		return failures // shutting down: the result no longer matters
+		return 0, 0, false // shutting down: the result no longer matters
 	}
 	if err == nil && snap == nil {
 		err = errors.New("collector returned no snapshot")
 	}
 	now := time.Now()
 	h.mu.Lock()
-	u := h.latest[s.ID]
-	u.PolledAt = now
-	u.Err = err
-	if err == nil {
-		u.Snapshot = snap
-		u.LastGood = snap.TakenAt()
-		u.Failures = 0
-	} else {
-		u.Failures = failures + 1
+	prev := h.latest[s.ID]
+	u := advance(prev, snap, err, now)
+	timeouts++
+	if !u.Cause.Expensive() {
+		timeouts = 0
 	}
+	wait = nextWait(s.interval(), timeouts)
+	u.NextTry = now.Add(wait)
 	h.latest[s.ID] = u
 	for sub := range h.subs {
 		sub.put(u)
 	}
+	log := h.log
 	h.mu.Unlock()
-	return u.Failures
+	if log != nil {
+		logChange(log, prev, u)
+	}
+	return wait, timeouts, true
+}
+
+// advance is the source's state after a poll that returned snap and err at
+// now, given its previous state prev.
+func advance(prev Update, snap Snapshot, err error, now time.Time) Update {
+	u := prev
+	u.PolledAt = now
+	u.Err = err
+	u.Cause = CauseOf(err)
+	if err == nil {
+		u.Snapshot = snap
+		u.LastGood = snap.TakenAt()
+		u.Failures = 0
+		u.DownSince = time.Time{}
+		return u
+	}
+	u.Failures = prev.Failures + 1
+	if u.Failures == 1 {
+		u.DownSince = now
+	}
+	if !u.LastGood.IsZero() {
+		u.Err = &outageError{err: err, cause: u.Cause, lastGood: u.LastGood, since: u.DownSince}
+	}
+	return u
+}
+
+// logChange records a change of the source's state: down (with the cause
+// and error), degraded, recovered (with how long it was out).
+func logChange(log *slog.Logger, prev, u Update) {
+	was, is := prev.Health(), u.Health()
+	if was == is && (is == HealthOK || prev.Cause == u.Cause) {
+		return
+	}
+	src := u.Source.String()
+	switch is {
+	case HealthOK:
+		if was == HealthUnknown {
+			log.Info("source ok", "source", src)
+			return
+		}
+		log.Info("source recovered", "source", src, "state", "ok", "was", was.String(),
+			"outage", u.PolledAt.Sub(prev.DownSince).Round(time.Millisecond),
+			"down_since", prev.DownSince.Format(time.RFC3339Nano), "last_good", prev.LastGood.Format(time.RFC3339Nano),
+			"failed_polls", prev.Failures)
+	default:
+		attrs := []any{"source", src, "state", is.String(), "cause", u.Cause.String(), "err", u.Err.Error()}
+		if !u.LastGood.IsZero() {
+			attrs = append(attrs, "last_good", u.LastGood.Format(time.RFC3339Nano))
+		}
+		msg := "source " + is.String()
+		if was == is {
+			msg += ", now " + u.Cause.String()
+		}
+		log.Warn(msg, attrs...)
+	}
 }
 
 // collectSafely runs one Collect and turns a panic into an error: a bug in
@@ -286,14 +384,19 @@ func collectSafely(ctx context.Context, s Source) (snap Snapshot, err error) {
 	return s.Collector.Collect(ctx)
 }
 
-// nextWait is the interval after a success and an exponential backoff
-// (interval, 2x, 4x, ... up to maxBackoff) after consecutive failures.
-func nextWait(interval time.Duration, failures int) time.Duration {
-	if failures <= 1 {
+// nextWait is the wait before the next poll: the interval after a success
+// and after a cheap failure (a refused connection costs nothing, and
+// retrying it every interval finds a restarted server within two polls);
+// after a run of polls that each timed out, an exponential backoff
+// (2x, 4x, ... up to maxBackoff), since each such try costs the watched
+// system and stacktop a whole deadline.
+// timeouts counts the consecutive polls that timed out, this one included.
+func nextWait(interval time.Duration, timeouts int) time.Duration {
+	if timeouts <= 1 {
 		return interval
 	}
 	wait := interval
-	for i := 1; i < failures && wait < maxBackoff; i++ {
+	for i := 1; i < timeouts && wait < maxBackoff; i++ {
 		wait *= 2
 	}
 	return min(wait, max(maxBackoff, interval))

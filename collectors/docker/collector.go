@@ -322,23 +322,32 @@ func (c *Collector) wrap(what string, err error) error {
 	}
 	switch {
 	case errors.Is(err, os.ErrPermission):
-		return &hintError{err: err, msg: fmt.Sprintf("%s: permission denied on %s — add your user to the docker group or run with access to the socket", prefix, host)}
+		return &hintError{err: errors.Join(collectors.ErrAuth, err), msg: fmt.Sprintf("%s: permission denied on %s", prefix, host),
+			hint: "add your user to the docker group or run with access to the socket"}
 	case client.IsErrConnectionFailed(err) || errors.Is(err, os.ErrNotExist):
-		return &hintError{err: errors.Join(collectors.ErrSourceAbsent, err), msg: fmt.Sprintf("%s: cannot connect to %s — is the Docker daemon running? Set [[docker]] host or DOCKER_HOST", prefix, host)}
+		return &hintError{err: errors.Join(collectors.ErrSourceAbsent, err), msg: fmt.Sprintf("%s: cannot connect to %s", prefix, host),
+			hint: "is the Docker daemon running? Set [[docker]] host or DOCKER_HOST"}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &hintError{err: err, msg: fmt.Sprintf("%s: the engine did not answer within %s — it may be overloaded; try a longer interval", prefix, c.opts.CallTimeout)}
+		return &hintError{err: err, msg: fmt.Sprintf("%s: the engine did not answer within %s", prefix, c.opts.CallTimeout),
+			hint: "it may be overloaded; try a longer interval"}
 	case cerrdefs.IsNotFound(err):
-		return &hintError{err: err, msg: fmt.Sprintf("%s: no such container — it was removed; pick another", prefix)}
+		return &hintError{err: err, msg: prefix + ": no such container", hint: "it was removed; pick another"}
 	}
 	return fmt.Errorf("%s: %w", prefix, err)
 }
 
-// hintError is one line for the user with the underlying cause kept for
-// errors.Is and errors.As.
+// hintError is one line for the user, the cause then what to try, with the
+// underlying error kept for errors.Is and errors.As.
 type hintError struct {
-	msg string
-	err error
+	msg, hint string
+	err       error
 }
 
-func (e *hintError) Error() string { return e.msg }
+func (e *hintError) Error() string { return e.msg + " — " + e.hint }
 func (e *hintError) Unwrap() error { return e.err }
+
+// WithoutHint implements collectors.Hinted.
+func (e *hintError) WithoutHint() string { return e.msg }
+
+// Advice implements collectors.Hinted.
+func (e *hintError) Advice() string { return e.hint }

@@ -29,6 +29,9 @@ type Error struct {
 	Hint string
 	// Absent marks "nothing is listening there".
 	Absent bool
+	// Auth marks a server that refused the credentials; Lost a session
+	// that broke (shutdown, crash, network).
+	Auth, Lost bool
 	// secret is removed from the message (a password echoed back in an error).
 	secret string
 }
@@ -48,12 +51,31 @@ func (e *Error) Error() string {
 	return s
 }
 
-// Unwrap exposes the cause and, for an absent server, ErrSourceAbsent.
+// WithoutHint implements collectors.Hinted: the line without its advice.
+func (e *Error) WithoutHint() string {
+	c := *e
+	c.Hint = ""
+	return c.Error()
+}
+
+// Advice implements collectors.Hinted.
+func (e *Error) Advice() string { return e.Hint }
+
+// Unwrap exposes the cause and, for an absent server, ErrSourceAbsent
+// (collectors.ErrAuth, ErrConnectionLost likewise), so the hub can tell
+// a server that is down from one that answered with an error.
 func (e *Error) Unwrap() []error {
+	errs := []error{e.Cause}
 	if e.Absent {
-		return []error{e.Cause, collectors.ErrSourceAbsent}
+		errs = append(errs, collectors.ErrSourceAbsent)
 	}
-	return []error{e.Cause}
+	if e.Auth {
+		errs = append(errs, collectors.ErrAuth)
+	}
+	if e.Lost {
+		errs = append(errs, collectors.ErrConnectionLost)
+	}
+	return errs
 }
 
 // causeText is the cause without lib/pq's query excerpt (pq.Error.Error
@@ -74,7 +96,30 @@ func (c *Collector) classify(op string, err error) error {
 	}
 	e := &Error{Target: c.opts.Name, Op: op, Cause: err, secret: c.cfg.Password}
 	e.Hint, e.Absent = hintFor(err, c.cfg.User)
+	e.Auth = e.Hint == passwordHint || isAuth(err)
+	e.Lost = lostSession(err)
 	return e
+}
+
+// isAuth reports whether the server refused the role or its credentials.
+func isAuth(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && (pe.Code == pqerror.InvalidPassword || pe.Code == pqerror.InvalidAuthorizationSpecification)
+}
+
+// lostSession reports whether the server ended the session or refuses new
+// ones (shutting down, starting up, crashed) rather than failing one
+// statement. Network errors (EOF, reset) need no mark: the hub knows them.
+func lostSession(err error) bool {
+	var pe *pq.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	switch pe.Code {
+	case pqerror.AdminShutdown, pqerror.CrashShutdown, pqerror.CannotConnectNow:
+		return true
+	}
+	return pe.Code.Class() == pqerror.ClassConnectionException
 }
 
 // hintFor returns what to try for err, and whether it means nothing is
