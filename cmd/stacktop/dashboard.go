@@ -38,6 +38,7 @@ func runDashboard(ctx context.Context, e *env, cfg *Config) int {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	hub := collectors.NewHub(sources...)
+	hub.SetLogger(slog.Default()) // setupLog made it the file in the state directory
 	hub.Run(ctx)
 	opts.Hub = hub
 	err = ui.Run(ctx, opts)

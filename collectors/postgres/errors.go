@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -111,6 +112,9 @@ func isAuth(err error) bool {
 // ones (shutting down, starting up, crashed) rather than failing one
 // statement. Network errors (EOF, reset) need no mark: the hub knows them.
 func lostSession(err error) bool {
+	if errors.Is(err, sql.ErrConnDone) {
+		return true // database/sql: the session was closed under the poll
+	}
 	var pe *pq.Error
 	if !errors.As(err, &pe) {
 		return false

@@ -65,17 +65,33 @@ func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLi
 		}
 	}
 	lines = append(lines, hostLines...)
+	old := t.historicHosts(ctx)
 	for _, x := range bad {
+		if old[x.host] {
+			row := t.summaryRow(ctx, x, "!", problemText(ctx, x.c), width)
+			row.Text = view.Dim(ctx, row.Text)
+			lines = append(lines, row)
+			continue
+		}
 		lines = append(lines, t.summaryRow(ctx, x, st.Bad.Render("!"), problemText(ctx, x.c), width))
 	}
+	// The busiest containers are rates: a host whose figures are old has none.
 	for _, x := range t.picks.cpu {
-		lines = append(lines, t.summaryRow(ctx, x, " ", "CPU "+ratePercent(x.c.Stats.CPU), width))
+		if !old[x.host] {
+			lines = append(lines, t.summaryRow(ctx, x, " ", "CPU "+ratePercent(x.c.Stats.CPU), width))
+		}
 	}
 	for _, x := range t.picks.mem {
-		lines = append(lines, t.summaryRow(ctx, x, " ", "mem "+format.Bytes(x.c.Stats.MemUsed)+" ("+format.Percent(x.c.Stats.MemPercent())+")", width))
+		if !old[x.host] {
+			lines = append(lines, t.summaryRow(ctx, x, " ", "mem "+format.Bytes(x.c.Stats.MemUsed)+" ("+format.Percent(x.c.Stats.MemPercent())+")", width))
+		}
 	}
 	for _, h := range t.hosts {
-		if h.snap != nil {
+		switch {
+		case h.snap == nil:
+		case old[h.id]:
+			lines = append(lines, view.Lines(t.historicCount(ctx, h, width), hostJump(h))...)
+		default:
 			lines = append(lines, view.SummaryLine{Text: st.Muted.Render(widgets.Truncate(t.countLine(ctx, h), width)), Jump: hostJump(h)})
 		}
 	}
@@ -187,6 +203,34 @@ func (t *Tab) countLine(ctx view.Context, h *hostState) string {
 		s += " · last poll failed"
 	}
 	return s
+}
+
+// historicHosts names the hosts whose figures are history (down or stale).
+func (t *Tab) historicHosts(ctx view.Context) map[collectors.SourceID]bool {
+	var old map[collectors.SourceID]bool
+	for _, h := range t.hosts {
+		if view.Historic(ctx, h.upd) {
+			if old == nil {
+				old = map[collectors.SourceID]bool{}
+			}
+			old[h.id] = true
+		}
+	}
+	return old
+}
+
+// historicCount is a host whose figures are old: its state and the error,
+// then its last count, dimmed and labelled "as of".
+func (t *Tab) historicCount(ctx view.Context, h *hostState, width int) []string {
+	st := ctx.Styles
+	var lines []string
+	if h.upd.Err != nil {
+		lines = wrapStyled(st.Bad, sanitize.Line(h.id.Name)+": "+h.upd.Health().String()+": "+sanitize.Line(h.upd.Err.Error()), width)
+		if len(lines) > 2 {
+			lines = lines[:2]
+		}
+	}
+	return append(lines, view.Dim(ctx, widgets.Truncate(view.AsOfText(h.upd)+" · "+t.countLine(ctx, h), width)))
 }
 
 // hostState is a host without data as the Overview shows it, wrapped so

@@ -8,6 +8,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 
+	"github.com/stacktop/stacktop/collectors"
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/internal/frametest"
@@ -289,12 +290,20 @@ func TestStates(t *testing.T) {
 	tab.Update(ok("local", s))
 	bad := down("local")
 	bad.Snapshot, bad.LastGood, bad.PolledAt = s, s.Taken, s.Taken.Add(8*time.Second)
+	bad.Cause, bad.NextTry = collectors.CauseRefused, bad.PolledAt.Add(5*time.Second)
 	tab.Update(bad)
 	ctx.Now = s.Taken.Add(9 * time.Second)
 	v := tab.View(ctx)
-	if !strings.Contains(v, "local degraded") || !strings.Contains(v, "! last poll failed: docker \"local\": version: cannot connect") ||
-		!strings.Contains(v, "shop-api-1") || !strings.Contains(v, "stale: data 9s old") {
-		t.Errorf("degraded:\n%s", v)
+	if !strings.Contains(v, "local down") || !strings.Contains(v, "! down (next try in 4s): docker \"local\": version: cannot connect") ||
+		!strings.Contains(v, "shop-api-1") || !strings.Contains(v, "as of "+s.Taken.Format("15:04:05")+" (9s ago)") ||
+		!strings.Contains(v, "next try in 4s") {
+		t.Errorf("down with the last data as history:\n%s", v)
+	}
+	// The Overview box: the host's state and cause, its last count as of
+	// when, and no CPU figures (rates) from the old snapshot.
+	if box := tab.Summary(ctx, 80, 20); !strings.Contains(box, "local: down: docker") ||
+		!strings.Contains(box, "as of "+s.Taken.Format("15:04:05")+" · local: 11 containers") || strings.Contains(box, "CPU ") {
+		t.Errorf("Overview box of a down host:\n%s", box)
 	}
 	checkFrame(t, v, 100, 20)
 	// A broken event stream is said once, under the hosts line.

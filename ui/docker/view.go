@@ -65,8 +65,13 @@ func (t *Tab) View(ctx view.Context) string {
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
 	end := min(t.list.Offset+p.listRows, len(t.rows))
+	old := view.Historic(ctx, h.upd)
 	for i := t.list.Offset; i < end; i++ {
-		lines = append(lines, t.renderRow(ctx, h.snap, cols, widths, i))
+		row := t.renderRow(ctx, h.snap, cols, widths, i)
+		if old {
+			row = view.Dim(ctx, row)
+		}
+		lines = append(lines, row)
 	}
 	if len(t.rows) == 0 {
 		lines = append(lines, t.emptyList(ctx, h))
@@ -121,10 +126,11 @@ func (t *Tab) hostsLine(ctx view.Context) string {
 		s := h.snap
 		info := "engine " + sanitize.Line(s.EngineVersion) + " · API " + sanitize.Line(s.APIVersion) +
 			" · " + strconv.Itoa(s.Cores) + " cores · " + format.Bytes(s.MemTotal)
-		if h.upd.Stale(ctx.Now) {
-			info += " · " + st.Warn.Render("stale: data "+format.Age(ctx.Now, h.upd.LastGood)+" old")
+		if view.Historic(ctx, h.upd) {
+			line += "   " + view.AsOf(ctx, h.upd) + " " + view.Dim(ctx, "("+format.Age(ctx.Now, h.upd.LastGood)+" ago) · "+info)
+		} else {
+			line += "   " + st.Muted.Render(info)
 		}
-		line += "   " + st.Muted.Render(info)
 	}
 	return widgets.Truncate(line, ctx.Width)
 }
@@ -138,8 +144,13 @@ func (t *Tab) notice(ctx view.Context, h *hostState) []string {
 	st := ctx.Styles
 	text := ""
 	if h.upd.Err != nil {
-		text = "! last poll failed: " + sanitize.Line(h.upd.Err.Error()) +
-			" (showing data from " + format.Age(ctx.Now, h.upd.LastGood) + " ago)"
+		// The hosts line says as of when the data shown is; the retry
+		// comes before the cause so a narrow screen cuts the hint instead.
+		text = "! " + h.upd.Health().String()
+		if next := view.NextTry(ctx, h.upd); next != "" {
+			text += " (" + next + ")"
+		}
+		text += ": " + sanitize.Line(h.upd.Err.Error())
 	} else {
 		text = "! event stream: " + sanitize.Line(h.snap.Stream.Err) + " — reconnecting; changes show at the next poll meanwhile"
 	}

@@ -161,8 +161,14 @@ func (t *Tab) View(ctx view.Context) string {
 		return " " + st.Muted.Render("waiting for the first poll of the host…")
 	}
 	p := planFor(t.snap, ctx.Width, ctx.Height)
+	old := view.Historic(ctx, t.upd) // the host's figures are history: dimmed, labelled
 	lines := summary(ctx, t.snap, p)
-	lines = append(lines, t.tableTitle(ctx))
+	title := t.tableTitle(ctx)
+	if old {
+		lines = view.DimLines(ctx, lines)
+		title = widgets.Truncate(" "+view.AsOf(ctx, t.upd)+view.Dim(ctx, " ·"+title), ctx.Width)
+	}
+	lines = append(lines, title)
 	cols := processColumns(t.sortBy.column(), t.sortBy.order(), t.containerWidth(ctx.Width))
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, st.TableHeader.Render(widgets.Header(cols, widths)))
@@ -176,6 +182,10 @@ func (t *Tab) View(ctx view.Context) string {
 		lines = append(lines, t.details(ctx, p.details)...)
 		return strings.Join(lines, "\n")
 	}
+	rctx := ctx
+	if old {
+		rctx.Now = t.upd.LastGood // ages as of the data, not growing with the clock
+	}
 	end := min(t.cur.Offset+p.tableRows, len(t.rows))
 	for i := t.cur.Offset; i < end; i++ {
 		var x rowExtras
@@ -185,7 +195,11 @@ func (t *Tab) View(ctx view.Context) string {
 		if t.prefix != nil {
 			x.tree = t.prefix[i]
 		}
-		lines = append(lines, processRow(ctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel, x))
+		row := processRow(rctx, cols, widths, t.rows[i], t.snap.Memory.Total, i == t.cur.Sel, x)
+		if old {
+			row = view.Dim(ctx, row)
+		}
+		lines = append(lines, row)
 	}
 	if len(t.rows) == 0 {
 		lines = append(lines, " "+st.Muted.Render("no process matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter"))
@@ -194,7 +208,11 @@ func (t *Tab) View(ctx view.Context) string {
 	for i := end - t.cur.Offset; i < p.tableRows; i++ {
 		lines = append(lines, "")
 	}
-	lines = append(lines, t.details(ctx, p.details)...)
+	details := t.details(rctx, p.details)
+	if old {
+		view.DimLines(ctx, details)
+	}
+	lines = append(lines, details...)
 	return strings.Join(lines, "\n")
 }
 

@@ -25,8 +25,14 @@ const (
 func (t *Tab) View(ctx view.Context) string {
 	t.launch.items = t.launch.items[:0]
 	lines := t.metrics(ctx)
+	title := len(lines) + 1
 	lines = append(lines, "")
 	lines = append(lines, t.topProcesses(ctx)...)
+	if t.snap != nil && view.Historic(ctx, t.upd) {
+		// The host's figures are history: dimmed, the title says as of when.
+		view.DimLines(ctx, lines)
+		lines[title] = " " + view.AsOf(ctx, t.upd) + view.Dim(ctx, " · the host's figures are not live")
+	}
 	if rest := ctx.Height - len(lines) - 1; rest >= 4 && len(ctx.Summaries) > 0 {
 		lines = append(lines, "", t.boxes(ctx, min(rest, 14)))
 	}

@@ -255,6 +255,7 @@ func update(name string, snap *pg.Snapshot, err error) collectors.Update {
 	}
 	if err != nil {
 		u.Failures = 3
+		u.NextTry = u.PolledAt.Add(u.Interval)
 	}
 	return u
 }

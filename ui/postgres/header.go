@@ -27,11 +27,13 @@ func health(ctx view.Context, tg *target) (lipgloss.Style, string) {
 	case stateDown:
 		return st.Bad, "down"
 	}
-	switch {
+	switch h := tg.upd.Health(); {
+	case h == collectors.HealthDown:
+		return st.Bad, "down"
+	case h == collectors.HealthDegraded:
+		return st.Warn, "degraded"
 	case tg.upd.Stale(ctx.Now):
 		return st.Warn, "stale"
-	case tg.upd.Err != nil:
-		return st.Warn, "degraded"
 	}
 	return st.OK, "ok"
 }
@@ -92,9 +94,12 @@ func (t *Tab) serverLine(ctx view.Context) string {
 		st.Muted.Render(states(sv.States)),
 		rateNum(s.Total.TPS) + " tps",
 	}
-	if tg.upd.Stale(ctx.Now) {
-		// First, so it is never the part that does not fit.
-		parts = append([]string{st.Warn.Render("STALE: data from " + format.Age(ctx.Now, tg.upd.LastGood) + " ago")}, parts...)
+	if view.Historic(ctx, tg.upd) {
+		// The last figures as history: labelled first (so it is never the
+		// part that does not fit), dimmed, and without the rate.
+		parts[len(parts)-1] = view.AsOfText(tg.upd) + " (" + format.Age(ctx.Now, tg.upd.LastGood) + " ago)"
+		parts = append(parts[len(parts)-1:], parts[:len(parts)-1]...)
+		return view.Dim(ctx, joinFit(" ", parts, " · ", ctx.Width))
 	}
 	return joinFit(" ", parts, " · ", ctx.Width)
 }
@@ -196,10 +201,12 @@ func (t *Tab) statusLines(ctx view.Context) []string {
 	return out
 }
 
-// degradedLines is the latest poll's error under the last good data,
-// wrapped to at most two lines: the hint at its end is what to do.
+// degradedLines is the latest poll's error over the last good data (shown
+// as history), wrapped to at most two lines: the hint at its end is what
+// to do.
 func degradedLines(tg *target, width int) []string {
-	lines := wrap("! degraded: "+sanitize.Line(tg.upd.Err.Error())+" (last good data shown)", max(width-1, 10), 2)
+	text := "! " + tg.upd.Health().String() + ": " + sanitize.Line(tg.upd.Err.Error()) + " (last good data shown)"
+	lines := wrap(text, max(width-1, 10), 2)
 	return lines
 }
 
@@ -227,7 +234,11 @@ func (t *Tab) stateBody(ctx view.Context) []string {
 		out = append(out, " "+style.Render(l))
 	}
 	if tg != nil && tg.upd.Failures > 1 {
-		out = append(out, " "+st.Muted.Render(strconv.Itoa(tg.upd.Failures)+" failed polls in a row; retrying with backoff"))
+		retry := strconv.Itoa(tg.upd.Failures) + " failed polls in a row"
+		if next := view.NextTry(ctx, tg.upd); next != "" {
+			retry += "; " + next
+		}
+		out = append(out, " "+st.Muted.Render(retry))
 	}
 	return out
 }

@@ -2,7 +2,11 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -21,7 +25,8 @@ type hubScreen struct {
 	tab  *Tab
 	vctx view.Context
 	sub  *collectors.Subscription
-	last collectors.Update // the latest update of the target
+	last collectors.Update   // the latest update of the target
+	all  []collectors.Update // every update taken, in order
 	// poke, when set, runs before every wait for updates: it asks the hub
 	// for a poll now, so a backoff grown on a slow machine cannot outlast
 	// the bounded wait.
@@ -45,6 +50,7 @@ func (h *hubScreen) until(t *testing.T, what string, cond func(frame string) boo
 		for _, u := range us {
 			h.tab.Update(u)
 			h.last = u
+			h.all = append(h.all, u)
 		}
 		h.vctx.Now = time.Now()
 		frame = h.tab.View(h.vctx)
@@ -66,18 +72,29 @@ func containsAll(s string, want ...string) bool {
 	return true
 }
 
-// The server stops under a running hub: the tab keeps the last data, marked
-// degraded and then stale, with the error and its hint; once the server is
-// back the same hub and tab recover to fresh data without restarting
-// anything.
+// The server stops under a running hub polling every 500 ms: the target is
+// down from the first failed poll, its last figures stay on screen only as
+// history ("as of", no TPS, here and in the Overview box), the error says
+// it was reachable until when; the log in the state directory records the
+// outage with its cause and then the recovery with its duration; and the
+// hub, neither poked nor restarted, is ok again within two intervals of
+// the server accepting connections.
 func TestLiveServerStopAndRecovery(t *testing.T) {
 	cl := pgtest.Need(t, pgtest.Config{MaxConnections: 20})
 	coll, err := pg.New(pg.Options{Name: "restart", DSN: cl.SuperDSN("postgres")})
 	if err != nil {
 		t.Fatal(err)
 	}
+	const interval = 500 * time.Millisecond
 	id := collectors.SourceID{Kind: collectors.KindPostgres, Name: "restart"}
-	hub := collectors.NewHub(collectors.Source{ID: id, Collector: coll, Interval: 500 * time.Millisecond, Timeout: 5 * time.Second})
+	hub := collectors.NewHub(collectors.Source{ID: id, Collector: coll, Interval: interval, Timeout: 5 * time.Second})
+	logPath := filepath.Join(t.TempDir(), "stacktop.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	hub.SetLogger(slog.New(slog.NewTextHandler(logFile, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	sub := hub.Subscribe()
 	hub.Run(ctx)
@@ -86,40 +103,86 @@ func TestLiveServerStopAndRecovery(t *testing.T) {
 	h := &hubScreen{vctx: testCtx(200, 40), sub: sub}
 	h.tab = New(h.vctx.Styles, Options{})
 	h.tab.Update(view.SizeMsg{Width: 200, Height: 40})
-	h.until(t, "data from the running server", func(f string) bool {
-		return containsAll(f, "[restart ok]", "PostgreSQL 15", "Sessions")
+	h.until(t, "data with rates from the running server", func(f string) bool {
+		return containsAll(f, "[restart ok]", "PostgreSQL 15", "Sessions", " tps")
 	})
 	before := h.last.Snapshot.(*pg.Snapshot)
 
 	if err := cl.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	// Failed polls during a slow shutdown may have grown the backoff; the
-	// first poll after it must tell the server is gone.
-	hub.PollNow(id)
-	frame := h.until(t, "the error with its hint over the last data, marked stale", func(f string) bool {
-		return containsAll(f, "! degraded:", "is PostgreSQL running?", "(last good data shown)",
-			"[restart stale]", "STALE: data from")
+	frame := h.until(t, "the target down, its last figures as history", func(f string) bool {
+		return containsAll(f, "[restart down]", "as of ", "! down:", "was reachable until", "since")
 	})
 	t.Logf("server down:\n%s", frame)
 	if !containsAll(frame, "Sessions", "PID", "DATABASE") || h.last.Snapshot != before {
 		t.Errorf("the last good data should stay on screen while the server is down:\n%s", frame)
 	}
+	if strings.Contains(frame, "tps") || strings.Contains(frame, "is PostgreSQL running?") {
+		t.Errorf("a down target shows a live rate or the first-run hint:\n%s", frame)
+	}
+	box := strings.Join(strings.Fields(h.tab.Summary(h.vctx, 70, 10)), " ") // unwrapped
+	if !containsAll(box, "restart down", "as of ", "was reachable until") || strings.Contains(box, "tps") {
+		t.Errorf("Overview box of a down target:\n%s", box)
+	}
+	for _, u := range h.all {
+		if u.Err != nil && u.Health() != collectors.HealthDown {
+			t.Errorf("failed poll #%d (%v) left the target %v, want down at once", u.Failures, u.Err, u.Health())
+		}
+	}
 
+	accepted := make(chan time.Time, 1)
+	go func() { accepted <- firstAccepted(cl) }()
 	if err := cl.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Skip the backoff the failures built up; neither the hub, the
-	// collector nor the tab is restarted.
-	h.poke = func() { hub.PollNow(id) }
 	frame = h.until(t, "recovery to fresh data", func(f string) bool {
-		return containsAll(f, "[restart ok]", "Sessions") && !strings.Contains(f, "degraded") && !strings.Contains(f, "STALE")
+		return containsAll(f, "[restart ok]", "Sessions") && !strings.Contains(f, "as of") && !strings.Contains(f, "down")
 	})
-	after, _ := h.last.Snapshot.(*pg.Snapshot)
-	if after == nil || !after.Server.StartedAt.After(before.Server.StartedAt) || h.last.Err != nil {
-		t.Errorf("want a snapshot from the restarted server, got err=%v", h.last.Err)
+	up := <-accepted
+	var firstOK collectors.Update
+	for _, u := range h.all {
+		if u.Err == nil && u.PolledAt.After(up) {
+			firstOK = u
+			break
+		}
+	}
+	after, _ := firstOK.Snapshot.(*pg.Snapshot)
+	if after == nil || !after.Server.StartedAt.After(before.Server.StartedAt) {
+		t.Fatalf("want a snapshot from the restarted server, got %+v", firstOK)
+	}
+	took := firstOK.PolledAt.Sub(up)
+	t.Logf("ok %v after the server accepted connections again (interval %v, first poll took %v)", took, interval, after.Poll.Wall)
+	if limit := 2*interval + after.Poll.Wall; took > limit {
+		t.Errorf("recovered %v after the server accepted connections, want within two intervals (%v)", took, limit)
 	}
 	t.Logf("recovered:\n%s", frame)
+
+	logText, _ := os.ReadFile(logPath)
+	t.Logf("log:\n%s", logText)
+	for _, want := range []string{`msg="source down"`, "cause=", "restart", `msg="source recovered"`, "outage="} {
+		if !strings.Contains(string(logText), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+}
+
+// firstAccepted is when cl first accepts a session, tried every 20 ms.
+func firstAccepted(cl *pgtest.Cluster) time.Time {
+	db, err := sql.Open("postgres", cl.SuperDSN("postgres")+" connect_timeout=1")
+	if err != nil {
+		return time.Now()
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(2 * liveWait); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := db.PingContext(ctx)
+		cancel()
+		if err == nil {
+			return time.Now()
+		}
+	}
+	return time.Now()
 }
 
 // A wrong password: the tab shows the target down, and the cause with the

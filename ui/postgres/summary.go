@@ -59,10 +59,31 @@ func (t *Tab) targetSummary(ctx view.Context, tg *target, width int) []view.Summ
 		return view.Lines([]string{widgets.Truncate(first, width)}, self)
 	}
 	s := tg.snap
+	if view.Historic(ctx, tg.upd) {
+		return t.historySummary(ctx, tg, first, width)
+	}
 	first += " · " + t.connections(ctx, s.Server) + " · " + rateNum(s.Total.TPS) + " tps"
 	lines := view.Lines([]string{widgets.Truncate(first, width)}, self)
 	for _, l := range t.offenders(ctx, tg.upd.Source, s) {
 		l.Text = widgets.Truncate("  "+l.Text, width)
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// historySummary is a target whose figures are old: its state, "as of"
+// and the latest error first, then the last figures dimmed and without
+// rates, so nothing reads as live.
+func (t *Tab) historySummary(ctx view.Context, tg *target, first string, width int) []view.SummaryLine {
+	self := &view.Jump{Source: tg.upd.Source, What: view.JumpSource}
+	first += " " + view.Dim(ctx, "· "+view.AsOfText(tg.upd)+" · conns "+
+		strconv.Itoa(tg.snap.Server.ConnectionsUsed)+"/"+strconv.Itoa(tg.snap.Server.ConnectionsMax))
+	lines := view.Lines([]string{widgets.Truncate(first, width)}, self)
+	if tg.upd.Err != nil {
+		lines = append(lines, view.Lines(wrap("  "+ctx.Styles.Bad.Render(sanitize.Line(tg.upd.Err.Error())), width, 2), self)...)
+	}
+	for _, l := range t.offenders(ctx, tg.upd.Source, tg.snap) {
+		l.Text = widgets.Truncate("  "+view.Dim(ctx, l.Text), width)
 		lines = append(lines, l)
 	}
 	return lines

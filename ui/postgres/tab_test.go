@@ -312,15 +312,18 @@ func TestStaleAndDegraded(t *testing.T) {
 	tab, ctx := newTab(120, 30, 40)
 	tab.Update(degradedUpdate())
 	frame := tab.View(ctx)
-	for _, want := range []string{"[main stale]", "STALE: data from 30s ago", "! degraded: postgres \"main\": poll: canceling statement",
+	for _, want := range []string{"[main degraded]", "as of 14:29:35 (30s ago)", "! degraded: postgres \"main\": poll: canceling statement",
 		"too short (last good data shown)", "note: activity: role lacks pg_monitor", "Sessions 30"} {
 		if !strings.Contains(frame, want) {
 			t.Errorf("degraded frame lacks %q:\n%s", want, frame)
 		}
 	}
+	if strings.Contains(frame, "tps") {
+		t.Errorf("old figures shown with a live rate:\n%s", frame)
+	}
 	// Fresh again: no marker.
 	tab.Update(update("main", primary(40), nil))
-	if frame := tab.View(ctx); strings.Contains(frame, "STALE") || strings.Contains(frame, "degraded") {
+	if frame := tab.View(ctx); strings.Contains(frame, "as of") || strings.Contains(frame, "degraded") {
 		t.Errorf("a good poll leaves the stale/degraded marks:\n%s", frame)
 	}
 }

@@ -15,9 +15,12 @@ func (t *Tab) View(ctx view.Context) string {
 	lines := make([]string, 0, ctx.Height)
 	lines = append(lines, t.targetsLine(ctx), t.serverLine(ctx), t.viewsLine(ctx))
 	lines = append(lines, t.statusLines(ctx)...)
-	if t.d.snap == nil {
+	switch {
+	case t.d.snap == nil:
 		lines = append(lines, t.stateBody(ctx)...)
-	} else {
+	case t.current() != nil && view.Historic(ctx, t.current().upd):
+		lines = append(lines, view.DimLines(ctx, t.body(ctx, l))...)
+	default:
 		lines = append(lines, t.body(ctx, l)...)
 	}
 	if len(lines) > ctx.Height {

@@ -64,6 +64,9 @@ type Styles struct {
 	OK   lipgloss.Style // healthy
 	Warn lipgloss.Style // degraded, stale
 	Bad  lipgloss.Style // down, past a threshold
+	// History is the last figures of a source that is down or stale: faint,
+	// so they never read as live (with no colour, an "as of" label says it).
+	History lipgloss.Style
 
 	BarFull  lipgloss.Style // filled part of a bar below its threshold
 	BarEmpty lipgloss.Style // unfilled part of a bar
@@ -96,6 +99,7 @@ func (t Theme) Styles(r *lipgloss.Renderer) *Styles {
 		OK:          ns().Foreground(t.OK),
 		Warn:        ns().Foreground(t.Warn),
 		Bad:         ns().Bold(true).Foreground(t.Bad),
+		History:     ns().Faint(true).Foreground(t.Muted),
 		BarFull:     ns().Foreground(t.OK),
 		BarEmpty:    ns().Foreground(t.Muted),
 		Spark:       ns().Foreground(t.Accent),
