@@ -15,6 +15,11 @@ type DockerDoc struct {
 	Error *string `json:"error"`
 	// Stale is true when the data is older than three polling intervals.
 	Stale bool `json:"stale"`
+	// State is "ok", "stale", "degraded", "down", "waiting" or "not found".
+	State string `json:"state"`
+	// AsOf is set when the data is history (the engine is down, degraded or
+	// stale): when it was taken. Rates are null then.
+	AsOf *time.Time `json:"as_of"`
 	// TakenAt is when this engine's data was sampled.
 	TakenAt       *time.Time `json:"taken_at"`
 	Host          string     `json:"host"`
@@ -75,7 +80,7 @@ type PortDoc struct {
 // dockerDoc converts one engine's update; staleness is judged at now, the
 // document's build time, as for the host.
 func dockerDoc(u collectors.Update, now time.Time) DockerDoc {
-	d := DockerDoc{Name: u.Source.Name, Error: errorText(u), Containers: []ContainerDoc{}}
+	d := DockerDoc{Name: u.Source.Name, Error: errorText(u), State: SourceState(u, now), AsOf: asOf(u, now), Containers: []ContainerDoc{}}
 	s, ok := u.Snapshot.(*docker.Snapshot)
 	if !ok || s == nil {
 		return d
@@ -86,7 +91,13 @@ func dockerDoc(u collectors.Update, now time.Time) DockerDoc {
 	d.Host, d.Cores, d.StatsSource = s.Host, s.Cores, string(s.StatsFrom)
 	d.EngineVersion, d.APIVersion = nonEmpty(s.EngineVersion), nonEmpty(s.APIVersion)
 	for _, c := range s.Containers {
-		d.Containers = append(d.Containers, containerDoc(c, s.Cores))
+		cd := containerDoc(c, s.Cores)
+		if d.AsOf != nil { // old figures: no rate may read as current
+			cd.CPUPercent, cd.HostCPUPercent = nil, nil
+			cd.NetRxBytesPerSec, cd.NetTxBytesPerSec = collectors.Rate{}, collectors.Rate{}
+			cd.BlockReadBytesPerSec, cd.BlockWriteBytesPerSec = collectors.Rate{}, collectors.Rate{}
+		}
+		d.Containers = append(d.Containers, cd)
 	}
 	return d
 }

@@ -49,7 +49,7 @@ func TestDockerJSONKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := m.Docker[0]
-	wantKeys(t, d, "name", "error", "stale", "taken_at", "host", "engine_version", "api_version", "cores", "stats_source", "containers")
+	wantKeys(t, d, "name", "error", "stale", "state", "as_of", "taken_at", "host", "engine_version", "api_version", "cores", "stats_source", "containers")
 	if d["name"] != "local" || d["error"] != nil || d["engine_version"] != "20.10.24" || d["stats_source"] != "cgroup" {
 		t.Errorf("engine fields: %v", d)
 	}

@@ -20,6 +20,11 @@ type HostDoc struct {
 	Error *string `json:"error"`
 	// Stale is true when the data is older than three polling intervals.
 	Stale bool `json:"stale"`
+	// State is "ok", "stale", "degraded", "down" or "waiting".
+	State string `json:"state"`
+	// AsOf is set when the data is history (the last poll failed or it is
+	// stale): when it was taken. Rates are null then.
+	AsOf *time.Time `json:"as_of"`
 	// TakenAt is when this host data was sampled (the document's taken_at is
 	// when the document was built).
 	TakenAt       *time.Time      `json:"taken_at"`
@@ -129,7 +134,8 @@ type ProcessDoc struct {
 }
 
 func hostDoc(u collectors.Update, now time.Time) *HostDoc {
-	d := &HostDoc{Name: u.Source.Name, Error: errorText(u), Filesystems: []FilesystemDoc{}, Disks: []DiskDoc{}, Networks: []NetworkDoc{}}
+	d := &HostDoc{Name: u.Source.Name, Error: errorText(u), State: SourceState(u, now), AsOf: asOf(u, now),
+		Filesystems: []FilesystemDoc{}, Disks: []DiskDoc{}, Networks: []NetworkDoc{}}
 	s, ok := u.Snapshot.(*host.Snapshot)
 	if !ok || s == nil {
 		return d
@@ -158,7 +164,25 @@ func hostDoc(u collectors.Update, now time.Time) *HostDoc {
 			RxErrorsPerSec: n.RxErrors, TxErrorsPerSec: n.TxErrors, RxDropsPerSec: n.RxDrops, TxDropsPerSec: n.TxDrops})
 	}
 	d.Processes = processesDoc(s.Processes)
+	if d.AsOf != nil {
+		historyOnly(d)
+	}
 	return d
+}
+
+// historyOnly nulls the rates of a host document whose figures are old:
+// CPU shares, disk and network rates, processes' CPU.
+func historyOnly(d *HostDoc) {
+	d.CPU = &CPUDoc{Cores: d.CPU.Cores}
+	for i := range d.Disks {
+		d.Disks[i] = DiskDoc{Name: d.Disks[i].Name}
+	}
+	for i := range d.Networks {
+		d.Networks[i] = NetworkDoc{Name: d.Networks[i].Name}
+	}
+	for i := range d.Processes.Top {
+		d.Processes.Top[i].CPUPercent = nil
+	}
 }
 
 func cpuDoc(c host.CPU) *CPUDoc {

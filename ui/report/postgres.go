@@ -18,6 +18,11 @@ type PostgresDoc struct {
 	Error *string `json:"error"`
 	// Stale is true when the data is older than three polling intervals.
 	Stale bool `json:"stale"`
+	// State is "ok", "stale", "degraded", "down", "waiting" or "not found".
+	State string `json:"state"`
+	// AsOf is set when the data is history (the target is down, degraded or
+	// stale): when it was taken. Rates are null then.
+	AsOf *time.Time `json:"as_of"`
 	// TakenAt is when this target's data was sampled.
 	TakenAt   *time.Time      `json:"taken_at"`
 	Server    *PGServerDoc    `json:"server"`
@@ -146,7 +151,7 @@ type PGStatementDoc struct {
 // postgresDoc converts one target's update; staleness is judged at now, the
 // document's build time, as for the host.
 func postgresDoc(u collectors.Update, now time.Time) PostgresDoc {
-	d := PostgresDoc{Name: u.Source.Name, Error: errorText(u), Databases: []PGDatabaseDoc{},
+	d := PostgresDoc{Name: u.Source.Name, Error: errorText(u), State: SourceState(u, now), AsOf: asOf(u, now), Databases: []PGDatabaseDoc{},
 		Activity: []PGActivityDoc{}, Locks: []PGLockDoc{}, Replication: []PGStandbyDoc{},
 		ReplicationSlots: []PGSlotDoc{}, Statements: []PGStatementDoc{}, Notes: []string{}}
 	s, ok := u.Snapshot.(*postgres.Snapshot)
@@ -185,6 +190,12 @@ func postgresDoc(u collectors.Update, now time.Time) PostgresDoc {
 	}
 	if s.Statements.Note != "" {
 		d.Notes = append(d.Notes, s.Statements.Note)
+	}
+	if d.AsOf != nil { // old figures: no rate may read as current
+		*d.Total = PGThroughputDoc{}
+		for i := range d.Databases {
+			d.Databases[i].PGThroughputDoc = PGThroughputDoc{}
+		}
 	}
 	return d
 }

@@ -88,7 +88,7 @@ func pgJSON(t *testing.T, u collectors.Update) map[string]any {
 func TestPostgresJSONKeys(t *testing.T) {
 	p := pgJSON(t, pgUpdate(pgFixture(), nil))
 	checks := []struct{ got, want string }{
-		{keysOf(p), "activity,databases,error,locks,name,notes,replication,replication_slots,server,stale,statements,taken_at,total,wal_receiver"},
+		{keysOf(p), "activity,as_of,databases,error,locks,name,notes,replication,replication_slots,server,stale,state,statements,taken_at,total,wal_receiver"},
 		{keysOf(p["server"].(map[string]any)), "connections_max,connections_used,is_standby,privileged,uptime_seconds,version,version_num"},
 		{keysOf(p["databases"].([]any)[0].(map[string]any)), "backends,cache_hit_ratio,commits_per_sec,name,rollbacks_per_sec,size_bytes,tps"},
 		{keysOf(p["activity"].([]any)[0].(map[string]any)), "application,backend_type,blocked_by,database,hidden,pid,query,query_age_seconds,state,user,wait_event,wait_event_type,xact_age_seconds"},

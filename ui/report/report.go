@@ -41,3 +41,27 @@ func errorText(u collectors.Update) *string {
 	s := u.Err.Error()
 	return &s
 }
+
+// SourceState is a source's state as the JSON's "state" and the text
+// summary give it: "ok", "stale", "degraded", "down", "waiting" or
+// "not found".
+func SourceState(u collectors.Update, now time.Time) string {
+	switch {
+	case u.NotFound():
+		return "not found"
+	case u.Health() == collectors.HealthOK && u.Stale(now):
+		return "stale"
+	}
+	return u.Health().String()
+}
+
+// asOf is when the figures shown were taken, set only when they are
+// history (the source is down, degraded or stale at now): consumers must
+// not read them as current, and rates are left out (null).
+func asOf(u collectors.Update, now time.Time) *time.Time {
+	if u.Snapshot == nil || u.Live(now) {
+		return nil
+	}
+	t := u.LastGood.UTC()
+	return &t
+}

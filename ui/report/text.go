@@ -45,7 +45,8 @@ func Failed(u collectors.Update) bool {
 }
 
 // WriteText prints the readable summary of `stacktop snapshot`: the host in
-// detail, then one status line per source.
+// detail, then per source its status line and a line of its main figures
+// (Summary).
 func WriteText(w io.Writer, now time.Time, updates []collectors.Update) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, u := range updates {
@@ -56,6 +57,9 @@ func WriteText(w io.Writer, now time.Time, updates []collectors.Update) error {
 	fmt.Fprintln(tw, "Sources")
 	for _, u := range updates {
 		fmt.Fprintf(tw, "  %s: %s\n", u.Source, Status(u))
+		if sum := Summary(u, now); sum != "" {
+			fmt.Fprintf(tw, "    %s\n", sanitize.Line(sum))
+		}
 	}
 	return tw.Flush()
 }
@@ -63,8 +67,11 @@ func WriteText(w io.Writer, now time.Time, updates []collectors.Update) error {
 func writeHost(w io.Writer, d *HostDoc) {
 	fmt.Fprintf(w, "%s — %s, kernel %s, up %s\n", sanitize.Line(d.Hostname), sanitize.Line(d.OS),
 		sanitize.Line(d.Kernel), format.Duration(time.Duration(d.UptimeSeconds)*time.Second))
+	if d.AsOf != nil {
+		fmt.Fprintf(w, "  as of\t%s — the latest poll failed; rates left out\n", d.AsOf.Local().Format("15:04:05"))
+	}
 	fmt.Fprintf(w, "  load\t%.2f %.2f %.2f\t(%d cores)\n", d.Load.Load1, d.Load.Load5, d.Load.Load15, d.CPU.Cores)
-	writeCPU(w, d.CPU)
+	writeCPU(w, d.CPU, d.AsOf != nil)
 	m := d.Memory
 	fmt.Fprintf(w, "  memory\t%s used of %s (%s), %s available\n", format.Bytes(m.UsedBytes), format.Bytes(m.TotalBytes),
 		format.Percent(m.UsedPercent), format.Bytes(m.AvailableBytes))
@@ -96,8 +103,12 @@ func writeHost(w io.Writer, d *HostDoc) {
 	fmt.Fprintln(w)
 }
 
-func writeCPU(w io.Writer, c *CPUDoc) {
-	if c.TotalPercent == nil {
+func writeCPU(w io.Writer, c *CPUDoc, old bool) {
+	switch {
+	case c.TotalPercent == nil && old:
+		fmt.Fprintf(w, "  cpu\t%s (no live figure)\n", format.NA)
+		return
+	case c.TotalPercent == nil:
 		fmt.Fprintf(w, "  cpu\t%s (needs two samples)\n", format.NA)
 		return
 	}
