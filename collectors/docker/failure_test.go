@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -272,5 +273,121 @@ func TestCloseStopsEverything(t *testing.T) {
 	goleak.VerifyNone(t, ignore)
 	if _, err := c.Collect(context.Background()); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("Collect after Close: %v", err)
+	}
+}
+
+// pollRecord is one Collect as the hub ran it.
+type pollRecord struct {
+	start, end time.Time
+	err        error
+}
+
+// timedCollector records every poll of the collector it wraps. It hides
+// the event stream from the hub on purpose: recovery must come from the
+// regular polls, not from an event.
+type timedCollector struct {
+	c     *Collector
+	mu    sync.Mutex
+	polls []pollRecord
+}
+
+func (tc *timedCollector) Collect(ctx context.Context) (collectors.Snapshot, error) {
+	start := time.Now()
+	s, err := tc.c.Collect(ctx)
+	tc.mu.Lock()
+	tc.polls = append(tc.polls, pollRecord{start, time.Now(), err})
+	tc.mu.Unlock()
+	return s, err
+}
+
+// firstOKAfter is the first successful poll that ended after t.
+func (tc *timedCollector) firstOKAfter(t time.Time) (pollRecord, bool) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	for _, p := range tc.polls {
+		if p.err == nil && p.end.After(t) {
+			return p, true
+		}
+	}
+	return pollRecord{}, false
+}
+
+// TestEngineOutageDownAtOnceAndRecovery: a hub polls the engine every
+// 500 ms through a socket that goes away (as in a daemon restart) and
+// comes back. The host is down from the first failed poll, with its last
+// snapshot kept and the error saying since when; the log records the
+// outage with its cause and the recovery with its duration; and the hub
+// is ok again within two intervals of the socket accepting connections.
+func TestEngineOutageDownAtOnceAndRecovery(t *testing.T) {
+	dockertest.Start(t)
+	p := newProxy(t)
+	tc := &timedCollector{c: newCollector(t, Options{Host: "unix://" + p.path})}
+	const interval = 500 * time.Millisecond
+	id := collectors.SourceID{Kind: collectors.KindDocker, Name: "local"}
+	hub := collectors.NewHub(collectors.Source{ID: id, Collector: tc, Interval: interval, Timeout: 5 * time.Second})
+	logPath := filepath.Join(t.TempDir(), "stacktop.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	hub.SetLogger(slog.New(slog.NewTextHandler(logFile, nil)))
+	sub := hub.Subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	hub.Run(ctx)
+	t.Cleanup(func() { cancel(); hub.Wait() })
+
+	next := func(what string, cond func(collectors.Update) bool) collectors.Update {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer wcancel()
+		for {
+			us, err := sub.Next(wctx)
+			if err != nil {
+				t.Fatalf("within 15s: %s never showed", what)
+			}
+			for _, u := range us {
+				if cond(u) {
+					return u
+				}
+			}
+		}
+	}
+	good := next("the first good poll", func(u collectors.Update) bool { return u.Health() == collectors.HealthOK })
+
+	p.down()
+	u := next("a failed poll", func(u collectors.Update) bool { return u.Err != nil })
+	if u.Health() != collectors.HealthDown || u.Cause != collectors.CauseRefused || u.Snapshot != good.Snapshot {
+		t.Errorf("after the socket went away: health %v cause %v (failures %d), snapshot kept %v; want down at once with the last snapshot",
+			u.Health(), u.Cause, u.Failures, u.Snapshot == good.Snapshot)
+	}
+	if msg := u.Err.Error(); !strings.Contains(msg, "was reachable until "+good.LastGood.Format("15:04:05")+"; refused since") ||
+		strings.Contains(msg, "is the Docker daemon running?") {
+		t.Errorf("error of an engine that worked before: %q", msg)
+	}
+	if d := u.NextTry.Sub(u.PolledAt); d != interval {
+		t.Errorf("a refused connection is retried after %v, want the interval %v", d, interval)
+	}
+	// Stay away for a few cheap failures: no backoff may build up.
+	next("three failed polls", func(u collectors.Update) bool { return u.Failures >= 3 })
+
+	p.listen(t)
+	up := time.Now()
+	next("recovery", func(u collectors.Update) bool { return u.Health() == collectors.HealthOK })
+	first, ok := tc.firstOKAfter(up)
+	if !ok {
+		t.Fatal("no successful poll recorded after the socket came back")
+	}
+	took, poll := first.end.Sub(up), first.end.Sub(first.start)
+	t.Logf("ok %v after the engine's socket accepted connections again (interval %v, that poll took %v)", took, interval, poll)
+	if took > 2*interval+poll {
+		t.Errorf("recovered %v after the engine accepted connections, want within two intervals (%v)", took, 2*interval+poll)
+	}
+	logText, _ := os.ReadFile(logPath)
+	t.Logf("log:\n%s", logText)
+	for _, want := range []string{`msg="source down"`, "cause=refused", `msg="source recovered"`, "outage="} {
+		if !strings.Contains(string(logText), want) {
+			t.Errorf("log lacks %q", want)
+		}
 	}
 }
