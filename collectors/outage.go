@@ -136,8 +136,33 @@ func (e *outageError) Error() string {
 			hint = " — " + a // the advice still fits: the credentials or a grant changed
 		}
 	}
-	return line + " — was reachable until " + e.lastGood.Format("15:04:05") + "; " +
-		e.cause.since() + " " + e.since.Format("15:04:05") + hint
+	return line + " — " + outageText(e.cause, e.lastGood, e.since) + hint
+}
+
+// outageText is "was reachable until 17:06:49; refused since 17:06:52".
+func outageText(c Cause, lastGood, since time.Time) string {
+	return "was reachable until " + lastGood.Format("15:04:05") + "; " + c.since() + " " + since.Format("15:04:05")
+}
+
+// Outage is what the hub knows of a source that worked and now fails:
+// "was reachable until 17:06:49; refused since 17:06:52"; "" while it
+// works or before it ever did.
+func (u Update) Outage() string {
+	if u.Err == nil || u.LastGood.IsZero() || u.DownSince.IsZero() {
+		return ""
+	}
+	return outageText(u.cause(), u.LastGood, u.DownSince)
 }
 
 func (e *outageError) Unwrap() error { return e.err }
+
+// WithoutHint implements Hinted: the collector's cause alone.
+func (e *outageError) WithoutHint() string {
+	if h, ok := e.err.(Hinted); ok {
+		return h.WithoutHint()
+	}
+	return e.err.Error()
+}
+
+// Advice implements Hinted: what the hub knows of the outage.
+func (e *outageError) Advice() string { return outageText(e.cause, e.lastGood, e.since) }

@@ -1,11 +1,16 @@
 package docker
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/stacktop/stacktop/collectors"
+	ds "github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
@@ -60,6 +65,33 @@ func TestGolden(t *testing.T) {
 		tab.Update(down("prod"))
 		checkedGolden(t, tab.View(ctx), 80, 24)
 	})
+	// The engine refused connections after it worked: the list and the
+	// Overview box show its last data as history, "as of", without rates.
+	t.Run("down_with_history_100x24", func(t *testing.T) {
+		tab, ctx, _ := newTab(t, 100, 24, 0, Options{})
+		ctx.Now = ctx.Now.Add(5 * time.Second)
+		tab.Update(refusedAfterData("local", tab.host().snap))
+		checkedGolden(t, tab.View(ctx), 100, 24)
+	})
+	t.Run("overview_box_down_with_history_50x12", func(t *testing.T) {
+		tab, ctx, _ := newTab(t, 100, 24, 0, Options{})
+		ctx.Now = ctx.Now.Add(5 * time.Second)
+		tab.Update(refusedAfterData("local", tab.host().snap))
+		golden.RequireEqual(t, []byte(tab.Summary(ctx, 50, 12)))
+	})
+}
+
+// refusedAfterData is the hub's update after s's engine started refusing
+// connections: s kept, two failed polls, the next a second after the
+// frame's clock (fixture.Now + 5s).
+func refusedAfterData(name string, s *ds.Snapshot) collectors.Update {
+	u := ok(name, s)
+	u.PolledAt = fixture.Now().Add(4 * time.Second)
+	u.DownSince = fixture.Now().Add(2 * time.Second)
+	u.Failures, u.Cause, u.NextTry = 2, collectors.CauseRefused, u.PolledAt.Add(2*time.Second)
+	u.Err = fmt.Errorf(`docker %q: version: cannot connect to unix:///var/run/docker.sock%.0w`, name, collectors.ErrSourceAbsent)
+	u.Err = outageErr{u.Err, u.Outage()}
+	return u
 }
 
 // checkedGolden asserts the frame fits w×h and has no escape byte, then
@@ -69,3 +101,15 @@ func checkedGolden(t *testing.T, frame string, w, h int) {
 	checkFrame(t, frame, w, h)
 	golden.RequireEqual(t, []byte(frame))
 }
+
+// outageErr reads as the hub's error for a host that worked before: the
+// collector's cause, then the outage in place of the first-run hint.
+type outageErr struct {
+	cause  error
+	advice string
+}
+
+func (e outageErr) Error() string       { return e.cause.Error() + " — " + e.advice }
+func (e outageErr) Unwrap() error       { return e.cause }
+func (e outageErr) WithoutHint() string { return e.cause.Error() }
+func (e outageErr) Advice() string      { return e.advice }

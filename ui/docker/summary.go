@@ -65,17 +65,26 @@ func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLi
 		}
 	}
 	lines = append(lines, hostLines...)
+	// A host whose figures are old says so before anything of it is
+	// listed; a down host's containers are left out (their state is
+	// unknown), a degraded or stale one's are dimmed, its rates left out.
 	old := t.historicHosts(ctx)
+	for _, h := range t.hosts {
+		if old[h.id] {
+			lines = append(lines, view.Lines(t.historicCount(ctx, h, width), hostJump(h))...)
+		}
+	}
 	for _, x := range bad {
-		if old[x.host] {
+		switch {
+		case t.hostDown(x.host):
+		case old[x.host]:
 			row := t.summaryRow(ctx, x, "!", problemText(ctx, x.c), width)
 			row.Text = view.Dim(ctx, row.Text)
 			lines = append(lines, row)
-			continue
+		default:
+			lines = append(lines, t.summaryRow(ctx, x, st.Bad.Render("!"), problemText(ctx, x.c), width))
 		}
-		lines = append(lines, t.summaryRow(ctx, x, st.Bad.Render("!"), problemText(ctx, x.c), width))
 	}
-	// The busiest containers are rates: a host whose figures are old has none.
 	for _, x := range t.picks.cpu {
 		if !old[x.host] {
 			lines = append(lines, t.summaryRow(ctx, x, " ", "CPU "+ratePercent(x.c.Stats.CPU), width))
@@ -87,11 +96,7 @@ func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLi
 		}
 	}
 	for _, h := range t.hosts {
-		switch {
-		case h.snap == nil:
-		case old[h.id]:
-			lines = append(lines, view.Lines(t.historicCount(ctx, h, width), hostJump(h))...)
-		default:
+		if h.snap != nil && !old[h.id] {
 			lines = append(lines, view.SummaryLine{Text: st.Muted.Render(widgets.Truncate(t.countLine(ctx, h), width)), Jump: hostJump(h)})
 		}
 	}
@@ -219,13 +224,27 @@ func (t *Tab) historicHosts(ctx view.Context) map[collectors.SourceID]bool {
 	return old
 }
 
+// hostDown reports whether the host id is down (not merely stale).
+func (t *Tab) hostDown(id collectors.SourceID) bool {
+	for _, h := range t.hosts {
+		if h.id == id {
+			return h.upd.Health() == collectors.HealthDown
+		}
+	}
+	return false
+}
+
 // historicCount is a host whose figures are old: its state and the error,
 // then its last count, dimmed and labelled "as of".
 func (t *Tab) historicCount(ctx view.Context, h *hostState, width int) []string {
 	st := ctx.Styles
 	var lines []string
 	if h.upd.Err != nil {
-		lines = wrapStyled(st.Bad, sanitize.Line(h.id.Name)+": "+h.upd.Health().String()+": "+sanitize.Line(h.upd.Err.Error()), width)
+		text := sanitize.Line(h.id.Name) + ": " + h.upd.Health().String() + ": " + sanitize.Line(h.upd.Err.Error())
+		if o := h.upd.Outage(); o != "" {
+			text = sanitize.Line(h.id.Name) + ": " + h.upd.Health().String() + ", " + o + " — " + sanitize.Line(view.ErrCause(h.upd))
+		}
+		lines = wrapStyled(st.Bad, text, width)
 		if len(lines) > 2 {
 			lines = lines[:2]
 		}

@@ -66,8 +66,12 @@ func (t *Tab) View(ctx view.Context) string {
 	lines = append(lines, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
 	end := min(t.list.Offset+p.listRows, len(t.rows))
 	old := view.Historic(ctx, h.upd)
+	rctx := ctx
+	if old {
+		rctx.Now = h.upd.LastGood // ages as of the data, not growing with the clock
+	}
 	for i := t.list.Offset; i < end; i++ {
-		row := t.renderRow(ctx, h.snap, cols, widths, i)
+		row := t.renderRow(rctx, h.snap, cols, widths, i)
 		if old {
 			row = view.Dim(ctx, row)
 		}

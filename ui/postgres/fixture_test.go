@@ -6,6 +6,7 @@ import (
 	"github.com/stacktop/stacktop/ui/internal/keytest"
 	"io"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
@@ -340,6 +341,32 @@ func degradedUpdate() collectors.Update {
 	u.LastGood = s.Taken
 	return u
 }
+
+// refusedAfterData is the hub's update after the main primary started
+// refusing connections: its last good data kept, the next try in a second.
+func refusedAfterData() collectors.Update {
+	s := primary(40)
+	s.Taken = now.Add(-12 * time.Second)
+	down := now.Add(-10 * time.Second)
+	u := update("main", s, nil)
+	u.Failures, u.NextTry = 3, u.PolledAt.Add(u.Interval)
+	u.DownSince, u.Cause = down, collectors.CauseRefused
+	u.Err = fmt.Errorf(`postgres "main": connect: dial tcp 127.0.0.1:5432: connect: %w`, syscall.ECONNREFUSED)
+	u.Err = outageErr{u.Err, u.Outage()}
+	return u
+}
+
+// outageErr reads as the hub's error for a target that worked before: the
+// collector's cause, then the outage in place of the first-run hint.
+type outageErr struct {
+	cause  error
+	advice string
+}
+
+func (e outageErr) Error() string       { return e.cause.Error() + " — " + e.advice }
+func (e outageErr) Unwrap() error       { return e.cause }
+func (e outageErr) WithoutHint() string { return e.cause.Error() }
+func (e outageErr) Advice() string      { return e.advice }
 
 func press(t *Tab, ks ...string) {
 	for _, k := range ks {

@@ -51,6 +51,18 @@ func TestGolden(t *testing.T) {
 		tab.Update(degradedUpdate())
 		golden.RequireEqual(t, []byte(tab.View(ctx)))
 	})
+	// The server refused connections after it worked: its last data is
+	// history, "as of", without TPS, in the tab and the Overview box.
+	t.Run("down_with_history_80x24", func(t *testing.T) {
+		tab, ctx := newTab(80, 24, 40)
+		tab.Update(refusedAfterData())
+		golden.RequireEqual(t, []byte(tab.View(ctx)))
+	})
+	t.Run("overview_box_down_with_history_60x14", func(t *testing.T) {
+		tab, ctx := newTab(80, 24, 40)
+		tab.Update(refusedAfterData())
+		golden.RequireEqual(t, []byte(tab.Summary(ctx, 60, 14)))
+	})
 	t.Run("not_configured_80x24", func(t *testing.T) {
 		ctx := testCtx(80, 24)
 		tab := New(ctx.Styles, Options{})

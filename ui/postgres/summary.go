@@ -72,15 +72,29 @@ func (t *Tab) targetSummary(ctx view.Context, tg *target, width int) []view.Summ
 }
 
 // historySummary is a target whose figures are old: its state, "as of"
-// and the latest error first, then the last figures dimmed and without
-// rates, so nothing reads as live.
+// and the latest error first. A target that is down has no offenders (its
+// sessions' ages would read as current, and nothing can act on them); a
+// degraded or stale one keeps them, dimmed, under the "as of" line.
 func (t *Tab) historySummary(ctx view.Context, tg *target, first string, width int) []view.SummaryLine {
 	self := &view.Jump{Source: tg.upd.Source, What: view.JumpSource}
 	first += " " + view.Dim(ctx, "· "+view.AsOfText(tg.upd)+" · conns "+
 		strconv.Itoa(tg.snap.Server.ConnectionsUsed)+"/"+strconv.Itoa(tg.snap.Server.ConnectionsMax))
 	lines := view.Lines([]string{widgets.Truncate(first, width)}, self)
+	errText := ""
 	if tg.upd.Err != nil {
-		lines = append(lines, view.Lines(wrap("  "+ctx.Styles.Bad.Render(sanitize.Line(tg.upd.Err.Error())), width, 2), self)...)
+		errText = tg.upd.Err.Error()
+	}
+	if o := tg.upd.Outage(); o != "" {
+		lines = append(lines, view.SummaryLine{Text: "  " + ctx.Styles.Bad.Render(widgets.Truncate(o, width-2)), Jump: self})
+		errText = view.ErrCause(tg.upd)
+	}
+	if errText != "" {
+		for _, l := range wrap(sanitize.Line(errText), width-2, 2) {
+			lines = append(lines, view.SummaryLine{Text: "  " + ctx.Styles.Bad.Render(l), Jump: self})
+		}
+	}
+	if tg.upd.Health() == collectors.HealthDown {
+		return lines
 	}
 	for _, l := range t.offenders(ctx, tg.upd.Source, tg.snap) {
 		l.Text = widgets.Truncate("  "+view.Dim(ctx, l.Text), width)

@@ -19,7 +19,9 @@ func (t *Tab) View(ctx view.Context) string {
 	case t.d.snap == nil:
 		lines = append(lines, t.stateBody(ctx)...)
 	case t.current() != nil && view.Historic(ctx, t.current().upd):
-		lines = append(lines, view.DimLines(ctx, t.body(ctx, l))...)
+		hctx := ctx
+		hctx.Now = t.current().upd.LastGood // ages as of the data, not growing with the clock
+		lines = append(lines, view.DimLines(ctx, t.body(hctx, l))...)
 	default:
 		lines = append(lines, t.body(ctx, l)...)
 	}

@@ -60,3 +60,15 @@ func NextTry(ctx Context, u collectors.Update) string {
 	}
 	return "next try in " + format.Duration(d)
 }
+
+// ErrCause is the latest poll's error without its advice when it has one
+// (collectors.Hinted): for a line that says the outage separately.
+func ErrCause(u collectors.Update) string {
+	if h, ok := u.Err.(collectors.Hinted); ok {
+		return h.WithoutHint()
+	}
+	if u.Err == nil {
+		return ""
+	}
+	return u.Err.Error()
+}
