@@ -1,6 +1,7 @@
 package host
 
 import (
+	"errors"
 	"io"
 	"slices"
 	"strconv"
@@ -300,5 +301,23 @@ func TestManyInterfacesKeepTheTable(t *testing.T) {
 	}
 	if !strings.Contains(frame, "Net rx") || !strings.Contains(frame, "(52)") {
 		t.Errorf("interfaces that do not fit should show as one totals line:\n%s", frame)
+	}
+}
+
+// The host's poll failed: the processes stay on screen, labelled "as of"
+// above the table, the live title gone.
+func TestFiguresAsHistory(t *testing.T) {
+	tab, ctx := newTab(120, 30, 20)
+	s := fixture.Host(fixture.Now(), 20, 0)
+	u := fixture.HostUpdate(s)
+	u.PolledAt, u.Err, u.Failures = s.Taken.Add(2*time.Second), errors.New("host: read /proc/stat: input/output error"), 1
+	tab.Update(u)
+	ctx.Now = u.PolledAt
+	frame := tab.View(ctx)
+	if !strings.Contains(frame, " as of "+s.Taken.Format("15:04:05")+" · Processes 20") {
+		t.Errorf("no as-of label over the processes:\n%s", frame)
+	}
+	if len(tableRows(frame)) == 0 {
+		t.Errorf("the last processes should stay on screen:\n%s", frame)
 	}
 }

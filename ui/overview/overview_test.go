@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -117,3 +118,30 @@ type fakeSummary struct{ title, body string }
 
 func (f fakeSummary) SummaryTitle() string                    { return f.title }
 func (f fakeSummary) Summary(_ view.Context, _, _ int) string { return f.body }
+
+// The host's poll failed: its figures stay, dimmed, under an "as of"
+// title, and the styles mark them as history rather than live.
+func TestHostFiguresAsHistory(t *testing.T) {
+	tab := New()
+	ctx := testCtx(100, 30)
+	s := fixture.Host(fixture.Now(), 20, 0)
+	u := fixture.HostUpdate(s)
+	tab.Update(u)
+	if frame := tab.View(ctx); strings.Contains(frame, "as of") {
+		t.Fatalf("live figures labelled as history:\n%s", frame)
+	}
+	u.PolledAt, u.Err, u.Failures = s.Taken.Add(2*time.Second), errors.New("host: read /proc/stat: input/output error"), 1
+	tab.Update(u)
+	ctx.Now = u.PolledAt
+	frame := tab.View(ctx)
+	if !strings.Contains(frame, "as of "+s.Taken.Format("15:04:05")+" · the host's figures are not live") {
+		t.Errorf("no as-of title:\n%s", frame)
+	}
+	cctx := ctx
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI)
+	cctx.Styles = theme.Default().Styles(r)
+	if want := cctx.Styles.History.Render(line(t, frame, "Memory")); !strings.Contains(tab.View(cctx), want) {
+		t.Errorf("the Memory line is not drawn in the history style %q:\n%q", want, tab.View(cctx))
+	}
+}
