@@ -12,7 +12,9 @@
 // parts (database sizes, tables, indexes, slots, pg_stat_statements) are
 // read on a slow cadence and carried forward with their own timestamps.
 // When the connection breaks, the poll fails with a one-line error and the
-// next Collect (the hub backs off) reconnects and re-resolves.
+// next Collect reconnects and re-resolves; there is no backoff here (the
+// hub retries a refused connection at the normal interval, so a restarted
+// server is seen within two polls).
 package postgres
 
 import (
