@@ -96,8 +96,11 @@ func (t *Tab) serverLine(ctx view.Context) string {
 	}
 	if view.Historic(ctx, tg.upd) {
 		// The last figures as history: labelled first (so it is never the
-		// part that does not fit), dimmed, and without the rate.
-		parts[len(parts)-1] = view.AsOfText(tg.upd) + " (" + format.Age(ctx.Now, tg.upd.LastGood) + " ago)"
+		// part that does not fit), dimmed, and without the rate. The label
+		// is the shown snapshot's time (older than LastGood while paused).
+		shown := tg.upd
+		shown.LastGood = s.Taken
+		parts[len(parts)-1] = view.AsOfText(shown) + " (" + format.Age(ctx.Now, s.Taken) + " ago)"
 		parts = append(parts[len(parts)-1:], parts[:len(parts)-1]...)
 		return view.Dim(ctx, joinFit(" ", parts, " · ", ctx.Width))
 	}

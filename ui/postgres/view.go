@@ -20,7 +20,7 @@ func (t *Tab) View(ctx view.Context) string {
 		lines = append(lines, t.stateBody(ctx)...)
 	case t.current() != nil && view.Historic(ctx, t.current().upd):
 		hctx := ctx
-		hctx.Now = t.current().upd.LastGood // ages as of the data, not growing with the clock
+		hctx.Now = t.d.snap.Taken // ages as of the data shown, not growing with the clock
 		lines = append(lines, view.DimLines(ctx, t.body(hctx, l))...)
 	default:
 		lines = append(lines, t.body(ctx, l)...)
