@@ -383,7 +383,13 @@ func TestEngineOutageDownAtOnceAndRecovery(t *testing.T) {
 	if took > 2*interval+poll {
 		t.Errorf("recovered %v after the engine accepted connections, want within two intervals (%v)", took, 2*interval+poll)
 	}
-	logText, _ := os.ReadFile(logPath)
+	// The hub writes the record just after publishing the update.
+	var logText []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if logText, _ = os.ReadFile(logPath); strings.Contains(string(logText), "source recovered") {
+			break
+		}
+	}
 	t.Logf("log:\n%s", logText)
 	for _, want := range []string{`msg="source down"`, "cause=refused", `msg="source recovered"`, "outage="} {
 		if !strings.Contains(string(logText), want) {

@@ -158,7 +158,13 @@ func TestLiveServerStopAndRecovery(t *testing.T) {
 	}
 	t.Logf("recovered:\n%s", frame)
 
-	logText, _ := os.ReadFile(logPath)
+	// The hub writes the record just after publishing the update.
+	var logText []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if logText, _ = os.ReadFile(logPath); strings.Contains(string(logText), "source recovered") {
+			break
+		}
+	}
 	t.Logf("log:\n%s", logText)
 	for _, want := range []string{`msg="source down"`, "cause=", "restart", `msg="source recovered"`, "outage="} {
 		if !strings.Contains(string(logText), want) {
