@@ -105,9 +105,7 @@ func (t *Tab) selectedQuery() (query, database string) {
 		return b.Query, b.Database
 	}
 	if t.view == Statements {
-		c := t.cursors[Statements]
-		if c.Sel >= 0 && c.Sel < len(t.d.stmts) {
-			s := t.d.stmts[c.Sel]
+		if s := t.stmt.selected(); s != nil {
 			return s.Query, s.Database
 		}
 	}
@@ -116,11 +114,10 @@ func (t *Tab) selectedQuery() (query, database string) {
 
 // selectedTable is the table under the cursor in the tables view.
 func (t *Tab) selectedTable() *pg.Table {
-	c := t.cursors[Tables]
-	if t.view != Tables || c.Sel < 0 || c.Sel >= len(t.d.tables) {
+	if t.view != Tables {
 		return nil
 	}
-	return t.d.tables[c.Sel]
+	return t.tbl.selected()
 }
 
 // enableActions switches the action keys (never while the filter is edited).

@@ -155,8 +155,8 @@ func (t *Tab) viewsLine(ctx view.Context) string {
 		b.WriteString(" ")
 		for v := SubView(0); v < numViews; v++ {
 			label := labels[v]
-			if v == Locks && len(t.d.locks) > 0 {
-				label += " " + strconv.Itoa(waitingCount(t.d.locks))
+			if v == Locks && len(t.lk.rows) > 0 {
+				label += " " + strconv.Itoa(waitingCount(t.lk.rows))
 			}
 			if v == t.view {
 				b.WriteString(st.TabActive.Render("[" + label + "]"))

@@ -28,20 +28,24 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Sort):
 		t.cycleSort()
 	case key.Matches(msg, k.Reverse):
-		t.rev[t.view] = !t.rev[t.view]
-		t.reorder()
+		if m, ok := t.sub(t.view).(sortModel); ok {
+			m.reverse()
+			t.reorder()
+		}
 	case key.Matches(msg, k.Idle):
-		t.showIdle = !t.showIdle
+		t.act.showIdle = !t.act.showIdle
 		t.reorder()
 	case key.Matches(msg, k.Pause):
 		t.togglePause()
 	case key.Matches(msg, k.Filter):
-		return t.prompt().Focus()
+		if p := t.prompt(); p != nil {
+			return p.Focus()
+		}
 	case key.Matches(msg, k.Detail):
 		t.detail = !t.detail
 		t.place()
 	case key.Matches(msg, k.Clear):
-		if filterable(t.view) && t.prompt().Value() != "" {
+		if p := t.prompt(); p != nil && p.Value() != "" {
 			t.prompt().SetValue("")
 			t.reorder()
 		} else {
@@ -75,7 +79,11 @@ func (t *Tab) viewKey(msg tea.KeyMsg) (SubView, bool) {
 // navigate moves the current view's selection.
 func (t *Tab) navigate(msg tea.KeyMsg) {
 	k := t.keys
-	sel := t.cursors[t.view].Sel
+	m := t.listOf(t.view)
+	if m == nil {
+		return
+	}
+	sel := m.cursor().Sel
 	page := max(t.layout().listRows(t.view), 1)
 	switch {
 	case key.Matches(msg, k.Up):
@@ -89,7 +97,7 @@ func (t *Tab) navigate(msg tea.KeyMsg) {
 	case key.Matches(msg, k.Top):
 		// Back to the top row, which then follows the order (the longest
 		// query when sorted by age) rather than a PID.
-		t.cursors[t.view].Picked = false
+		m.cursor().Picked = false
 		t.moveTo(t.view, 0)
 		t.buildDetail()
 	case key.Matches(msg, k.Bottom):
@@ -115,7 +123,7 @@ func (t *Tab) switchTarget(step int) {
 		return
 	}
 	t.cur = (t.cur + step + len(t.order)) % len(t.order)
-	t.cursors = [numViews]cursor{}
+	t.resetCursors()
 	t.paused = false
 	t.rebuild()
 }
@@ -123,19 +131,18 @@ func (t *Tab) switchTarget(step int) {
 // cycleSort steps the current view's order, each new order in its own
 // direction (I reverses it again).
 func (t *Tab) cycleSort() {
-	switch t.view {
-	case Activity:
-		t.actSort = (t.actSort + 1) % activitySorts
-		if t.actSort == ByCPU && !t.d.onHost {
-			t.actSort = (t.actSort + 1) % activitySorts
-		}
-	case Tables:
-		t.tableSort = (t.tableSort + 1) % tableSorts
-	case Statements:
-		t.stmtSort = (t.stmtSort + 1) % statementSorts
-	default:
-		return
+	if m, ok := t.sub(t.view).(sortModel); ok {
+		m.cycleSort(&t.d)
+		t.reorder()
 	}
-	t.rev[t.view] = false
-	t.reorder()
+}
+
+// resetCursors puts every list back on its top row: a PID means nothing on
+// another server.
+func (t *Tab) resetCursors() {
+	for v := SubView(0); v < numViews; v++ {
+		if m := t.listOf(v); m != nil {
+			*m.cursor() = cursor{}
+		}
+	}
 }

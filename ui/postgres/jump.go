@@ -28,7 +28,7 @@ func (t *Tab) open(j view.Jump) {
 	for i, name := range t.order {
 		if name == j.Source.Name && i != t.cur {
 			t.cur = i
-			t.cursors = [numViews]cursor{}
+			t.resetCursors()
 			t.rebuild()
 		}
 	}
@@ -42,12 +42,12 @@ func (t *Tab) open(j view.Jump) {
 		t.place()
 		return
 	}
-	if !t.selectPID(j.PID) && t.view == Activity && t.filters[Activity].Value() != "" {
-		t.filters[Activity].SetValue("")
+	if !t.selectPID(j.PID) && t.view == Activity && t.act.filter.Value() != "" {
+		t.act.filter.SetValue("")
 		t.reorder()
 	}
-	if !t.selectPID(j.PID) && t.view == Activity && !t.showIdle {
-		t.showIdle = true
+	if !t.selectPID(j.PID) && t.view == Activity && !t.act.showIdle {
+		t.act.showIdle = true
 		t.reorder()
 		t.selectPID(j.PID)
 	}
@@ -57,8 +57,12 @@ func (t *Tab) open(j view.Jump) {
 
 // selectPID selects the session pid in the current view, if it is listed.
 func (t *Tab) selectPID(pid int) bool {
-	for i := range t.listLen(t.view) {
-		if t.listID(t.view, i) == int64(pid) {
+	m := t.listOf(t.view)
+	if m == nil {
+		return false
+	}
+	for i := range m.listLen() {
+		if m.listID(i) == int64(pid) {
 			t.pick(i)
 			return true
 		}

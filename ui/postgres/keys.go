@@ -83,17 +83,18 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 
 // keyState is what decides which bindings are live.
 type keyState struct {
-	view      SubView
-	rows      int  // rows of the current list (0 for views without one)
-	editing   bool // the filter prompt is open
-	filtered  bool // a filter is applied
-	detail    bool // the detail pane is open
-	targets   int
-	data      bool // the shown target has a snapshot
-	sortable  bool
-	hasDetail bool // the view has a detail pane (activity, locks)
-	paused    bool // space froze the view
-	showIdle  bool // idle sessions are shown ("running only" off)
+	view       SubView
+	rows       int  // rows of the current list (0 for views without one)
+	editing    bool // the filter prompt is open
+	filtered   bool // a filter is applied
+	detail     bool // the detail pane is open
+	targets    int
+	data       bool // the shown target has a snapshot
+	sortable   bool
+	filterable bool // the view has a / filter
+	hasDetail  bool // the view has a detail pane (activity, locks)
+	paused     bool // space froze the view
+	showIdle   bool // idle sessions are shown ("running only" off)
 }
 
 // enable switches bindings on and off for the tab's state.
@@ -122,7 +123,7 @@ func (k *KeyMap) enable(s keyState) {
 	} else {
 		k.Pause.SetHelp("space", "pause")
 	}
-	k.Filter.SetEnabled(s.data && filterable(s.view) && !s.editing)
+	k.Filter.SetEnabled(s.data && s.filterable && !s.editing)
 	k.Accept.SetEnabled(s.editing)
 	k.Detail.SetEnabled(s.hasDetail && s.rows > 0 && !s.editing)
 	if s.detail {
@@ -131,7 +132,7 @@ func (k *KeyMap) enable(s keyState) {
 		k.Detail.SetHelp("enter", "details")
 	}
 	switch {
-	case s.editing || (s.filtered && filterable(s.view)):
+	case s.editing || (s.filtered && s.filterable):
 		k.Clear.SetEnabled(true)
 		k.Clear.SetHelp("esc", "clear filter")
 	case s.detail && s.hasDetail:

@@ -10,7 +10,6 @@ package postgres
 
 import (
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/stacktop/stacktop/collectors"
@@ -40,7 +39,8 @@ func (v SubView) String() string {
 	return [...]string{"activity", "locks", "databases", "replication", "maintenance", "tables", "statements"}[v]
 }
 
-// Tab is the Postgres tab. Build it with New.
+// Tab is the Postgres tab: a router between its sub-views' models (see
+// subview.go). Build it with New.
 type Tab struct {
 	opts    Options
 	order   []string           // target names, in the order their first update came
@@ -52,28 +52,33 @@ type Tab struct {
 	pgProcs *postgresProcs // the host's postgres processes, for local targets
 	hostOf  *hs.Snapshot   // the snapshot pgProcs was built from
 
-	d derived // the shown target's rows, rebuilt in Update
+	d derived // the shown target's sessions, rebuilt in Update
 
-	actSort   ActivitySort
-	tableSort TableSort
-	stmtSort  StatementSort
-	rev       [numViews]bool // I: the view's order reversed
-	// filters are the / prompts of the filterable views (see filterable).
-	filters  [numViews]textinput.Model
-	showIdle bool // i: idle sessions shown too (off: "running only")
-	// paused (space) freezes t.d: updates are recorded, not shown.
-	paused  bool
-	cursors [numViews]cursor
-	detail  bool
+	// The sub-views' models, by SubView; the typed pointers reach the same.
+	subs  [numViews]subModel
+	act   *activityModel
+	lk    *locksModel
+	dbs   *databasesModel
+	maint *maintenanceModel
+	tbl   *tablesModel
+	stmt  *statementsModel
+
+	// paused (space) freezes t.d and the models: updates are recorded, not shown.
+	paused bool
+	detail bool // the session detail pane of activity and locks is open
 
 	width, height int
 	keys          KeyMap
 }
 
-// New returns the Postgres tab; st styles the filter prompt.
+// New returns the Postgres tab; st styles the filter prompts.
 func New(st *theme.Styles, opts Options) *Tab {
 	opts.Thresholds = opts.Thresholds.WithDefaults()
-	t := &Tab{opts: opts, targets: map[string]*target{}, filters: newFilters(st), keys: newKeyMap()}
+	t := &Tab{opts: opts, targets: map[string]*target{}, keys: newKeyMap()}
+	t.act, t.lk, t.dbs = newActivityModel(st), &locksModel{}, newDatabasesModel(st)
+	t.maint, t.tbl, t.stmt = &maintenanceModel{}, newTablesModel(st), newStatementsModel(st)
+	t.subs = [numViews]subModel{Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: replicationModel{},
+		Maintenance: t.maint, Tables: t.tbl, Statements: t.stmt}
 	t.enableKeys()
 	return t
 }
@@ -122,11 +127,10 @@ func (t *Tab) SelectedStatement() (target string, queryID int64, query string, o
 	if t.view != Statements {
 		return "", 0, "", false
 	}
-	c := t.cursors[Statements]
-	if c.Sel < 0 || c.Sel >= len(t.d.stmts) {
+	s := t.stmt.selected()
+	if s == nil {
 		return "", 0, "", false
 	}
-	s := t.d.stmts[c.Sel]
 	return t.Target(), s.QueryID, s.Query, true
 }
 
@@ -138,8 +142,10 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		t.receive(msg)
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
-		for v := range t.filters {
-			t.filters[v].Width = max(msg.Width/3, 20)
+		for _, m := range t.subs {
+			if f, ok := m.(filterModel); ok {
+				f.prompt().Width = max(msg.Width/3, 20)
+			}
 		}
 		t.place()
 	case tea.KeyMsg:
@@ -193,10 +199,11 @@ func (t *Tab) snap() *pg.Snapshot {
 
 func (t *Tab) enableKeys() {
 	rows := t.listLen(t.view)
+	p := t.prompt()
 	t.keys.enable(keyState{
-		view: t.view, rows: rows, editing: t.editing(), filtered: t.prompt().Value() != "",
-		detail: t.detail, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.showIdle,
-		sortable:  t.view == Activity || t.view == Tables || t.view == Statements,
+		view: t.view, rows: rows, editing: t.editing(), filtered: p != nil && p.Value() != "",
+		detail: t.detail, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.act.showIdle,
+		sortable: t.sortable(t.view), filterable: t.filterable(t.view),
 		hasDetail: t.view == Activity || t.view == Locks,
 	})
 	t.enableActions()

@@ -114,7 +114,7 @@ func TestCPUSortOnlyWhenJoined(t *testing.T) {
 	}
 	for range activitySorts {
 		press(tab, "s")
-		if tab.actSort == ByCPU {
+		if tab.act.sort == ByCPU {
 			t.Fatal("s offers the CPU% order for a remote target")
 		}
 	}
@@ -448,7 +448,7 @@ func TestAccessors(t *testing.T) {
 	if _, id, q, ok := tab.SelectedStatement(); !ok || id == 0 || q == "" {
 		t.Errorf("SelectedStatement = %d %q %v", id, q, ok)
 	}
-	means := tab.d.stmts
+	means := tab.stmt.stmts
 	for i := 1; i < len(means); i++ {
 		if means[i-1].MeanTime < means[i].MeanTime {
 			t.Errorf("statements not sorted by mean time at %d", i)

@@ -35,22 +35,7 @@ func (t *Tab) View(ctx view.Context) string {
 
 // body draws the shown sub-view in l.body lines.
 func (t *Tab) body(ctx view.Context, l layout) []string {
-	switch t.view {
-	case Activity:
-		return t.activityView(ctx, l)
-	case Locks:
-		return t.locksView(ctx, l)
-	case Databases:
-		return t.databasesView(ctx, l)
-	case Replication:
-		return t.replicationView(ctx, l)
-	case Maintenance:
-		return t.maintenanceView(ctx, l)
-	case Tables:
-		return t.tablesView(ctx, l)
-	default:
-		return t.statementsView(ctx, l)
-	}
+	return t.sub(t.view).view(ctx, &t.d, l)
 }
 
 // pad appends empty lines to lines until it has n.
