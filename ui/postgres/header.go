@@ -141,8 +141,8 @@ func joinFit(lead string, parts []string, sep string, width int) string {
 // viewLabels are the sub-view tabs, long and short (for narrow screens).
 func viewLabels() [2][numViews]string {
 	return [2][numViews]string{
-		{"a activity", "l locks", "d databases", "r replication", "m maintenance", "t tables", "S statements"},
-		{"a act", "l locks", "d dbs", "r repl", "m maint", "t tables", "S stmts"},
+		{"v servers", "a activity", "l locks", "d databases", "r replication", "m maintenance", "t tables", "S statements"},
+		{"v srv", "a act", "l locks", "d dbs", "r repl", "m maint", "t tables", "S stmts"},
 	}
 }
 

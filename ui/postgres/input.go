@@ -12,8 +12,8 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return t.editFilter(msg)
 	}
 	if v, ok := t.viewKey(msg); ok {
-		t.view = v
-		t.place()
+		t.chosen = true
+		t.show(v)
 		return nil
 	}
 	if cmd, ok := t.actionKey(msg); ok {
@@ -44,11 +44,20 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Detail):
 		t.detail = !t.detail
 		t.place()
+	case key.Matches(msg, k.Open):
+		t.openSelected()
 	case key.Matches(msg, k.Clear):
-		if p := t.prompt(); p != nil && p.Value() != "" {
-			t.prompt().SetValue("")
+		switch p := t.prompt(); {
+		case p != nil && p.Value() != "":
+			p.SetValue("")
 			t.reorder()
-		} else {
+		case t.detail && (t.view == Activity || t.view == Locks):
+			t.detail = false
+			t.place()
+		case t.drilled:
+			t.drill = t.view
+			t.show(Servers)
+		default:
 			t.detail = false
 			t.place()
 		}
@@ -58,10 +67,48 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// viewKey maps a sub-view key (a l d r m t S, ← →) to the view it opens.
+// show switches to sub-view v; back on the servers view, esc has nowhere
+// further to go.
+func (t *Tab) show(v SubView) {
+	t.view = v
+	if v == Servers {
+		t.drilled = false
+	}
+	t.place()
+}
+
+// openSelected shows the target selected in the servers view in the
+// sub-view last opened from there (activity at first); esc comes back.
+func (t *Tab) openSelected() {
+	r := t.srv.selected()
+	if r == nil {
+		return
+	}
+	t.chosen = true
+	t.showTarget(r.idx)
+	t.drilled = true
+	t.show(t.drill)
+}
+
+// showTarget makes order[i] the shown target. The cursors of its lists
+// start from the top, since a PID means nothing on another server; a
+// pause ends: the other target is shown as it is now.
+func (t *Tab) showTarget(i int) {
+	if i == t.cur && !t.paused {
+		return
+	}
+	if i != t.cur {
+		t.cur = i
+		t.resetCursors()
+	}
+	t.paused = false
+	t.rebuild()
+}
+
+// viewKey maps a sub-view key (v a l d r m t S, ← →) to the view it opens.
 func (t *Tab) viewKey(msg tea.KeyMsg) (SubView, bool) {
 	k := t.keys
-	direct := []key.Binding{k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements}
+	direct := []key.Binding{k.Servers, k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements}
 	for v, b := range direct {
 		if key.Matches(msg, b) {
 			return SubView(v), true
@@ -137,11 +184,11 @@ func (t *Tab) cycleSort() {
 	}
 }
 
-// resetCursors puts every list back on its top row: a PID means nothing on
-// another server.
+// resetCursors puts every list of a target back on its top row: a PID
+// means nothing on another server. The servers view keeps its selection.
 func (t *Tab) resetCursors() {
 	for v := SubView(0); v < numViews; v++ {
-		if m := t.listOf(v); m != nil {
+		if m := t.listOf(v); m != nil && v != Servers {
 			*m.cursor() = cursor{}
 		}
 	}

@@ -32,13 +32,20 @@ func (t *Tab) open(j view.Jump) {
 			t.rebuild()
 		}
 	}
+	t.chosen = true
 	switch j.What {
 	case view.JumpBlocker:
 		t.view = Locks
-	case view.JumpBackend, view.JumpSource:
+	case view.JumpBackend:
 		t.view = Activity
-	}
-	if j.What == view.JumpSource {
+	case view.JumpSource:
+		// With several targets, a target's line opens its row of the
+		// servers view; enter goes on into it.
+		t.view = Activity
+		if len(t.order) > 1 {
+			t.show(Servers)
+			t.selectTarget(j.Source.Name)
+		}
 		t.place()
 		return
 	}
@@ -53,6 +60,20 @@ func (t *Tab) open(j view.Jump) {
 	}
 	t.detail = true
 	t.place()
+}
+
+// selectTarget selects the servers view's row of target name.
+func (t *Tab) selectTarget(name string) {
+	for i, n := range t.order {
+		if n != name {
+			continue
+		}
+		for row := range t.srv.listLen() {
+			if t.srv.listID(row) == int64(i) {
+				t.srv.cur.Pick(row, t.srv.listLen(), t.srv.listID, t.layout().listRows(Servers))
+			}
+		}
+	}
 }
 
 // selectPID selects the session pid in the current view, if it is listed.

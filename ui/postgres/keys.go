@@ -7,16 +7,18 @@ import (
 // KeyMap is the Postgres tab's keys. It implements help.KeyMap; bindings
 // that do nothing at the moment are disabled so help leaves them out.
 //
-// Sub-views: a activity, l locks, d databases, r replication, m maintenance,
-// t tables, S statements; ←/→ step through them. [ and ] switch target.
+// Sub-views: v servers (every target, one row each; enter opens one, esc
+// comes back), a activity, l locks, d databases, r replication, m
+// maintenance, t tables, S statements; ←/→ step through them. [ and ]
+// switch target.
 // s cycles the view's order and I reverses it (as htop's invert); i shows
 // or hides idle sessions; space pauses the view (as pg_activity does, so it
 // no longer pages down here). None of these collide with the root's keys
 // (? tab shift+tab 1–4 q ctrl+c ctrl+r ! esc).
 type KeyMap struct {
-	Activity, Locks, Databases, Replication, Maintenance, Tables, Statements key.Binding
-	NextView, PrevView                                                       key.Binding
-	NextTarget, PrevTarget                                                   key.Binding
+	Servers, Activity, Locks, Databases, Replication, Maintenance, Tables, Statements key.Binding
+	NextView, PrevView                                                                key.Binding
+	NextTarget, PrevTarget                                                            key.Binding
 
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Sort                                    key.Binding
@@ -24,6 +26,7 @@ type KeyMap struct {
 	Idle                                    key.Binding // i: "running only" on and off (activity)
 	Pause                                   key.Binding // space: freeze the view, or resume
 	Detail                                  key.Binding // enter: show or hide the selected session's details
+	Open                                    key.Binding // enter: the servers view's target, in its own views
 	Filter                                  key.Binding // start editing the filter
 	Accept                                  key.Binding // enter: keep the filter, back to the table
 	Clear                                   key.Binding // esc: clear the filter (or close the detail pane)
@@ -36,6 +39,7 @@ func newKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
+		Servers:     b("v", "servers", "v"),
 		Activity:    b("a", "activity", "a"),
 		Locks:       b("l", "locks", "l"),
 		Databases:   b("d", "databases", "d"),
@@ -58,6 +62,7 @@ func newKeyMap() KeyMap {
 		Idle:        b("i", "show idle", "i"),
 		Pause:       b("space", "pause", " "),
 		Detail:      b("enter", "details", "enter"),
+		Open:        b("enter", "open target", "enter"),
 		Filter:      b("/", "filter", "/"),
 		Accept:      b("enter", "apply filter", "enter"),
 		Clear:       b("esc", "clear filter", "esc"),
@@ -68,15 +73,15 @@ func newKeyMap() KeyMap {
 // ShortHelp implements help.KeyMap.
 func (k KeyMap) ShortHelp() []key.Binding {
 	a := k.Actions
-	return []key.Binding{k.Filter, k.Accept, k.Clear, k.Detail, k.Sort, k.Idle, k.Pause, k.NextView, k.NextTarget, a.Explain, a.Cancel, a.Vacuum}
+	return []key.Binding{k.Filter, k.Accept, k.Clear, k.Detail, k.Open, k.Sort, k.Idle, k.Pause, k.NextView, k.NextTarget, a.Explain, a.Cancel, a.Vacuum}
 }
 
 // FullHelp implements help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements, k.NextView, k.PrevView},
+		{k.Servers, k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements, k.NextView, k.PrevView},
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Sort, k.Reverse, k.Idle, k.Pause, k.Filter, k.Accept, k.Clear, k.Detail, k.NextTarget, k.PrevTarget},
+		{k.Sort, k.Reverse, k.Idle, k.Pause, k.Filter, k.Accept, k.Clear, k.Detail, k.Open, k.NextTarget, k.PrevTarget},
 		{k.Actions.Cancel, k.Actions.Terminate, k.Actions.Explain, k.Actions.ExplainAnalyze, k.Actions.Vacuum, k.Actions.Backup, k.Actions.Backups, k.Actions.Typed},
 	}
 }
@@ -94,12 +99,13 @@ type keyState struct {
 	filterable bool // the view has a / filter
 	hasDetail  bool // the view has a detail pane (activity, locks)
 	paused     bool // space froze the view
+	drilled    bool // enter opened this target from the servers view: esc goes back
 	showIdle   bool // idle sessions are shown ("running only" off)
 }
 
 // enable switches bindings on and off for the tab's state.
 func (k *KeyMap) enable(s keyState) {
-	views := []*key.Binding{&k.Activity, &k.Locks, &k.Databases, &k.Replication, &k.Maintenance,
+	views := []*key.Binding{&k.Servers, &k.Activity, &k.Locks, &k.Databases, &k.Replication, &k.Maintenance,
 		&k.Tables, &k.Statements, &k.NextView, &k.PrevView}
 	for _, b := range views {
 		b.SetEnabled(!s.editing)
@@ -131,6 +137,7 @@ func (k *KeyMap) enable(s keyState) {
 	} else {
 		k.Detail.SetHelp("enter", "details")
 	}
+	k.Open.SetEnabled(s.view == Servers && s.rows > 0 && !s.editing)
 	switch {
 	case s.editing || (s.filtered && s.filterable):
 		k.Clear.SetEnabled(true)
@@ -138,6 +145,9 @@ func (k *KeyMap) enable(s keyState) {
 	case s.detail && s.hasDetail:
 		k.Clear.SetEnabled(true)
 		k.Clear.SetHelp("esc", "hide details")
+	case s.drilled && s.view != Servers:
+		k.Clear.SetEnabled(true)
+		k.Clear.SetHelp("esc", "back to servers")
 	default:
 		k.Clear.SetEnabled(false)
 	}

@@ -32,7 +32,7 @@ func (l layout) listRows(v SubView) int {
 	switch v {
 	case Activity, Locks:
 		return max(l.body-2-l.detail, 1)
-	case Statements:
+	case Statements, Servers:
 		return max(l.body-2, 1)
 	case Tables:
 		idx := 1 // "no unused indexes"

@@ -24,7 +24,8 @@ type SubView int
 
 // The sub-views, in the order ← and → step through them.
 const (
-	Activity SubView = iota
+	Servers SubView = iota
+	Activity
 	Locks
 	Databases
 	Replication
@@ -36,7 +37,7 @@ const (
 
 // String names the sub-view as its tab label shows it.
 func (v SubView) String() string {
-	return [...]string{"activity", "locks", "databases", "replication", "maintenance", "tables", "statements"}[v]
+	return [...]string{"servers", "activity", "locks", "databases", "replication", "maintenance", "tables", "statements"}[v]
 }
 
 // Tab is the Postgres tab: a router between its sub-views' models (see
@@ -56,6 +57,7 @@ type Tab struct {
 
 	// The sub-views' models, by SubView; the typed pointers reach the same.
 	subs  [numViews]subModel
+	srv   *serversModel
 	act   *activityModel
 	lk    *locksModel
 	dbs   *databasesModel
@@ -66,6 +68,13 @@ type Tab struct {
 	// paused (space) freezes t.d and the models: updates are recorded, not shown.
 	paused bool
 	detail bool // the session detail pane of activity and locks is open
+	// chosen is set once the user picks a sub-view: until then the tab
+	// opens on servers as soon as there is more than one target.
+	chosen bool
+	// drilled is set when enter opened a target from the servers view:
+	// esc goes back there. drill is the sub-view enter opens.
+	drilled bool
+	drill   SubView
 
 	width, height int
 	keys          KeyMap
@@ -74,10 +83,11 @@ type Tab struct {
 // New returns the Postgres tab; st styles the filter prompts.
 func New(st *theme.Styles, opts Options) *Tab {
 	opts.Thresholds = opts.Thresholds.WithDefaults()
-	t := &Tab{opts: opts, targets: map[string]*target{}, keys: newKeyMap()}
+	t := &Tab{opts: opts, targets: map[string]*target{}, keys: newKeyMap(), view: Activity, drill: Activity}
+	t.srv = newServersModel(st, &t.order, t.targets, &t.opts)
 	t.act, t.lk, t.dbs = newActivityModel(st), &locksModel{}, newDatabasesModel(st)
 	t.maint, t.tbl, t.stmt = &maintenanceModel{}, newTablesModel(st), newStatementsModel(st)
-	t.subs = [numViews]subModel{Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: replicationModel{},
+	t.subs = [numViews]subModel{Servers: t.srv, Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: replicationModel{},
 		Maintenance: t.maint, Tables: t.tbl, Statements: t.stmt}
 	t.enableKeys()
 	return t
@@ -176,8 +186,17 @@ func (t *Tab) receive(u collectors.Update) {
 			t.order = append(t.order, tg.name)
 		}
 		changed := tg.record(u)
-		if changed && tg == t.current() && !t.paused {
+		if len(t.order) > 1 && !t.chosen && t.view != Servers {
+			t.view = Servers
+		}
+		switch {
+		case t.paused:
+		case changed && tg == t.current():
 			t.rebuild()
+		default:
+			// Another target's row changed (or its health did).
+			t.srv.refresh()
+			t.place()
 		}
 	}
 }
@@ -202,7 +221,7 @@ func (t *Tab) enableKeys() {
 	p := t.prompt()
 	t.keys.enable(keyState{
 		view: t.view, rows: rows, editing: t.editing(), filtered: p != nil && p.Value() != "",
-		detail: t.detail, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.act.showIdle,
+		detail: t.detail, drilled: t.drilled, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.act.showIdle,
 		sortable: t.sortable(t.view), filterable: t.filterable(t.view),
 		hasDetail: t.view == Activity || t.view == Locks,
 	})

@@ -38,7 +38,8 @@ func TestSubViewSwitching(t *testing.T) {
 	}{
 		{"l", Locks, "Lock waits"}, {"d", Databases, "TPS HISTORY"}, {"r", Replication, "Standbys"},
 		{"m", Maintenance, "oldest xmin age"}, {"t", Tables, "Unused indexes"}, {"S", Statements, "pg_stat_statements"},
-		{"a", Activity, "Sessions"}, {"left", Statements, "TOTAL▼"}, {"right", Activity, "TIME▼"}, {"right", Locks, "├─102"},
+		{"a", Activity, "Sessions"}, {"left", Servers, "HEALTH"}, {"left", Statements, "TOTAL▼"}, {"right", Servers, "HEALTH"},
+		{"right", Activity, "TIME▼"}, {"right", Locks, "├─102"}, {"v", Servers, "Servers 5"},
 	}
 	for _, k := range keys {
 		press(tab, k.key)
@@ -325,23 +326,36 @@ func TestStaleAndDegraded(t *testing.T) {
 	}
 }
 
+// TestSummary: with several targets the Overview box ranks the problems
+// of all of them, the worst first, each naming its target, then lists the
+// targets; with one, its figures and offenders as before.
 func TestSummary(t *testing.T) {
 	tab, ctx := newTab(200, 60, 40)
 	got := tab.Summary(ctx, 70, 30)
-	for _, want := range []string{
-		"main ok · conns 39/100 · 1270 tps",
-		"! pid 101 blocks 3 for 1m35s", "! pid 105 blocks 1 for 1m00s",
-		"! longest query 12m03s pid 110 reporter: SELECT date_trunc",
-		"! 2 idle in transaction, longest 2m05s",
-		"! 2 standbys, worst replay lag replica2 96.0 MiB / 45s",
-		"! inactive slot old_debezium retains 2.0 GiB",
-		"replica ok · conns 3/100", "standby: replay delay 2s, 56.0 KiB to replay",
-		"reports waiting", "local not found",
+	wants := []string{
 		"billing down: postgres \"billing\": connect: password authentication",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("summary lacks %q:\n%s", want, got)
+		"main: ! pid 101 blocks 3 for 1m35s", "main: ! pid 105 blocks 1 for 1m00s",
+		"main: ! longest query 12m03s pid 110 reporter: SELECT date_trunc",
+		"main: ! 2 idle in transaction, longest 2m05s",
+		"main: ! 2 standbys, worst replay lag replica2 96.0 MiB / 45s",
+		"main: ! inactive slot old_debezium retains 2.0 GiB",
+		"main ok · conns 39/100 · 1270 tps", "replica ok · conns 3/100",
+		"reports waiting", "local not found",
+	}
+	at := 0
+	for _, want := range wants {
+		i := strings.Index(got[at:], want)
+		if i < 0 {
+			t.Fatalf("summary lacks %q (in this order):\n%s", want, got)
 		}
+		at += i
+	}
+	if strings.Contains(got, "standby: replay delay") {
+		t.Errorf("a lag under the threshold is ranked among the problems:\n%s", got)
+	}
+	one, _ := tabWith(200, 60, standby())
+	if s := one.Summary(ctx, 70, 10); !strings.Contains(s, "standby: replay delay 2s, 56.0 KiB to replay") {
+		t.Errorf("one target: its figures are not listed:\n%s", s)
 	}
 	for _, l := range strings.Split(tab.Summary(ctx, 40, 6), "\n") {
 		if ansi.StringWidth(l) > 40 {
