@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
@@ -58,7 +59,8 @@ type serverFacts struct {
 // factsOf works out the servers-view figures of s.
 func factsOf(s *pg.Snapshot) serverFacts {
 	sv := s.Server
-	f := serverFacts{version: sanitize.Line(sv.ShortVersion), standby: sv.IsStandby, used: sv.ConnectionsUsed, max: sv.ConnectionsMax,
+	version, _, _ := strings.Cut(sanitize.Line(sv.ShortVersion), " ") // "15.8", not its packaging
+	f := serverFacts{version: version, standby: sv.IsStandby, used: sv.ConnectionsUsed, max: sv.ConnectionsMax,
 		active: sv.States.Active, waiting: sv.States.WaitingOnLock, idleTx: sv.States.IdleInTransaction + sv.States.IdleInTransactionAborted,
 		tps: s.Total.TPS, hit: s.Total.CacheHitRatio, connectionsKnown: sv.ConnectionsMax > 0}
 	for i := range s.Activity {
