@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
@@ -66,4 +67,42 @@ func BenchmarkUpdate(b *testing.B) {
 		tab.Update(update("main", snaps[i%2], nil))
 		i++
 	}
+}
+
+// BenchmarkServersView renders the servers view of 20 targets (each a
+// 200-backend primary with a full TPS history, two of them down) at
+// 200x60 in full colour; the target is 2 ms per frame. The refresh is the
+// work one target's poll adds to every update.
+func BenchmarkServersView(b *testing.B) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.ANSI256)
+	ctx := view.Context{Width: 200, Height: 60, Styles: theme.Default().Styles(r), Now: now, Thresholds: view.DefaultThresholds()}
+	tab := New(ctx.Styles, Options{})
+	tab.Update(view.SizeMsg{Width: 200, Height: 60})
+	for i := range 20 {
+		name := fmt.Sprintf("db-%02d", i+1)
+		if i%10 == 9 {
+			tab.Update(update(name, nil, errDown))
+			continue
+		}
+		s := primary(200)
+		for range historyLen {
+			tab.Update(update(name, s, nil))
+			s = primary(200)
+		}
+		tab.Update(update(name, s, nil))
+	}
+	press(tab, "v")
+	b.Run("view", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = tab.View(ctx)
+		}
+	})
+	b.Run("refresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tab.srv.refresh()
+		}
+	})
 }

@@ -424,8 +424,9 @@ func (m *serversModel) view(ctx view.Context, _ *derived, l layout) []string {
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Servers)
 	c := m.cur
+	p := newPaints(st)
 	for i := c.Offset; i < min(c.Offset+rows, len(m.rows)); i++ {
-		lines = append(lines, serverLine(ctx, m.opts.Thresholds, cols, widths, m.rows[i], i == c.Sel))
+		lines = append(lines, serverLine(ctx, p, cols, widths, m.rows[i], i == c.Sel))
 	}
 	switch {
 	case len(m.rows) == 0 && m.filter.Value() != "":
@@ -438,7 +439,7 @@ func (m *serversModel) view(ctx view.Context, _ *derived, l layout) []string {
 
 // serverLine renders one target. A target that is down shows its cause
 // after its health instead of figures; one without data yet, its state.
-func serverLine(ctx view.Context, th Thresholds, cols []widgets.Column, widths []int, r *serverRow, selected bool) string {
+func serverLine(ctx view.Context, p paints, cols []widgets.Column, widths []int, r *serverRow, selected bool) string {
 	st := ctx.Styles
 	var cells [svCols]string
 	cells[svSel], cells[svFlag] = " ", " "
@@ -446,27 +447,24 @@ func serverLine(ctx view.Context, th Thresholds, cols []widgets.Column, widths [
 		cells[svSel] = ">"
 	}
 	cells[svName] = r.name
-	hstyle, word := serverHealthStyle(st, r.tg, ctx.Now)
+	h := healthOf(r.tg, ctx.Now)
+	hpaint, word := p.health(h)
 	cells[svHealth] = word
-	if !r.tg.upd.LastGood.IsZero() && hstyle != nil {
+	if !r.tg.upd.LastGood.IsZero() && h >= healthOK {
 		cells[svHealth] += " " + format.Age(ctx.Now, r.tg.upd.LastGood) // the age of its data
 	}
 	level := r.level
-	if h := healthOf(r.tg, ctx.Now); h == healthStale && level < 4 {
+	if h == healthStale && level < 4 {
 		level = 4 // went stale since the last update
 	}
 	if !selected {
 		switch {
 		case level >= 2:
-			cells[svFlag] = st.Bad.Render("!")
+			cells[svFlag] = p.bad.on("!")
 		case level == 1:
-			cells[svFlag] = st.Warn.Render("~")
+			cells[svFlag] = p.warn.on("~")
 		}
-		if hstyle != nil {
-			cells[svHealth] = hstyle.Render(cells[svHealth])
-		} else {
-			cells[svHealth] = st.Muted.Render(cells[svHealth])
-		}
+		cells[svHealth] = hpaint.on(cells[svHealth])
 	} else if level >= 2 {
 		cells[svFlag] = "!"
 	} else if level == 1 {
@@ -485,9 +483,9 @@ func serverLine(ctx view.Context, th Thresholds, cols []widgets.Column, widths [
 		rest := max(ctx.Width-lipgloss.Width(row)-1, 0)
 		text := widgets.Truncate(cause, rest)
 		if !selected && r.health == healthDown {
-			text = st.Bad.Render(text)
+			text = p.bad.on(text)
 		} else if !selected {
-			text = st.Muted.Render(text)
+			text = p.muted.on(text)
 		}
 		row += " " + text
 		if selected {
@@ -526,9 +524,9 @@ func serverLine(ctx view.Context, th Thresholds, cols []widgets.Column, widths [
 		for col, s := range r.marks {
 			switch s {
 			case sevCrit:
-				cells[col] = st.Bad.Render(cells[col])
+				cells[col] = p.bad.on(cells[col])
 			case sevWarn:
-				cells[col] = st.Warn.Render(cells[col])
+				cells[col] = p.warn.on(cells[col])
 			}
 		}
 	}
@@ -552,4 +550,47 @@ func serverHealthStyle(st *theme.Styles, tg *target, now time.Time) (*lipgloss.S
 		return &st.Bad, h.String()
 	}
 	return nil, h.String()
+}
+
+// paint is a style as the escape codes around a text. Rendering a cell
+// through lipgloss costs microseconds, and a frame of 20 targets marks
+// hundreds of cells; the styles marks use are one-line colours (and bold),
+// which lipgloss renders as codes, the text, a reset.
+type paint struct{ pre, post string }
+
+func paintOf(s lipgloss.Style) paint {
+	const probe = "\x00"
+	pre, post, ok := strings.Cut(s.Render(probe), probe)
+	if !ok {
+		return paint{}
+	}
+	return paint{pre, post}
+}
+
+func (p paint) on(s string) string {
+	if s == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
+// paints are the servers view's marks for one frame.
+type paints struct{ ok, warn, bad, muted paint }
+
+func newPaints(st *theme.Styles) paints {
+	return paints{ok: paintOf(st.OK), warn: paintOf(st.Warn), bad: paintOf(st.Bad), muted: paintOf(st.Muted)}
+}
+
+// health is the health cell's paint and word: muted for states that are
+// not a judgement (waiting, not found).
+func (p paints) health(h serverHealth) (paint, string) {
+	switch h {
+	case healthOK:
+		return p.ok, h.String()
+	case healthDegraded, healthStale:
+		return p.warn, h.String()
+	case healthDown:
+		return p.bad, h.String()
+	}
+	return p.muted, h.String()
 }
