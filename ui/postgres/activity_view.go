@@ -3,7 +3,9 @@ package postgres
 import (
 	"strconv"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -65,6 +67,7 @@ func activityColumns(sortCol string, order widgets.SortOrder, onHost bool) []wid
 // "running only" unless i shows the idle ones) and sorted (s, I).
 type activityModel struct {
 	list
+	keyed
 	sort     ActivitySort
 	rev      bool // I: the order reversed
 	filter   textinput.Model
@@ -74,7 +77,16 @@ type activityModel struct {
 }
 
 func newActivityModel(st *theme.Styles) *activityModel {
-	return &activityModel{filter: widgets.NewPrompt(st, "/", "text, or db:… user:… app:… state:…")}
+	return &activityModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "text, or db:… user:… app:… state:…")}
+}
+
+// update handles s, I and i (idle sessions shown or not).
+func (m *activityModel) update(msg tea.KeyMsg, d *derived) bool {
+	if key.Matches(msg, m.keys.Idle) {
+		m.showIdle = !m.showIdle
+		return true
+	}
+	return sortKeys(m, msg, d)
 }
 
 func (m *activityModel) prompt() *textinput.Model { return &m.filter }

@@ -55,12 +55,14 @@ func databaseColumns() []widgets.Column {
 // databasesModel is the databases sub-view: throughput per database,
 // filtered by name (/).
 type databasesModel struct {
+	keyed
+	noKeys
 	filter textinput.Model
 	dbs    []*pg.Database // the databases matching the filter
 }
 
 func newDatabasesModel(st *theme.Styles) *databasesModel {
-	return &databasesModel{filter: widgets.NewPrompt(st, "/", "database name")}
+	return &databasesModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "database name")}
 }
 
 func (m *databasesModel) prompt() *textinput.Model { return &m.filter }

@@ -19,34 +19,28 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if cmd, ok := t.actionKey(msg); ok {
 		return cmd
 	}
-	k := t.keys
+	k, vk := t.keys, t.sub(t.view).keyMap()
+	if t.sub(t.view).update(msg, &t.d) {
+		t.reorder()
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.NextTarget):
 		t.switchTarget(1)
 	case key.Matches(msg, k.PrevTarget):
 		t.switchTarget(-1)
-	case key.Matches(msg, k.Sort):
-		t.cycleSort()
-	case key.Matches(msg, k.Reverse):
-		if m, ok := t.sub(t.view).(sortModel); ok {
-			m.reverse()
-			t.reorder()
-		}
-	case key.Matches(msg, k.Idle):
-		t.act.showIdle = !t.act.showIdle
-		t.reorder()
 	case key.Matches(msg, k.Pause):
 		t.togglePause()
-	case key.Matches(msg, k.Filter):
+	case key.Matches(msg, vk.Filter):
 		if p := t.prompt(); p != nil {
 			return p.Focus()
 		}
-	case key.Matches(msg, k.Detail):
+	case key.Matches(msg, vk.Detail):
 		t.detail = !t.detail
 		t.place()
-	case key.Matches(msg, k.Open):
+	case key.Matches(msg, vk.Open):
 		t.openSelected()
-	case key.Matches(msg, k.Clear):
+	case key.Matches(msg, vk.Clear):
 		switch p := t.prompt(); {
 		case p != nil && p.Value() != "":
 			p.SetValue("")
@@ -154,7 +148,8 @@ func (t *Tab) navigate(msg tea.KeyMsg) {
 
 // editFilter feeds a key to the prompt and re-filters as the user types.
 func (t *Tab) editFilter(msg tea.KeyMsg) tea.Cmd {
-	changed, cmd := widgets.EditFilter(t.prompt(), msg, t.keys.Accept, t.keys.Clear)
+	vk := t.sub(t.view).keyMap()
+	changed, cmd := widgets.EditFilter(t.prompt(), msg, vk.Accept, vk.Clear)
 	if changed {
 		t.reorder()
 	}
@@ -173,15 +168,6 @@ func (t *Tab) switchTarget(step int) {
 	t.resetCursors()
 	t.paused = false
 	t.rebuild()
-}
-
-// cycleSort steps the current view's order, each new order in its own
-// direction (I reverses it again).
-func (t *Tab) cycleSort() {
-	if m, ok := t.sub(t.view).(sortModel); ok {
-		m.cycleSort(&t.d)
-		t.reorder()
-	}
 }
 
 // resetCursors puts every list of a target back on its top row: a PID

@@ -60,8 +60,8 @@ func TestRunningOnlyByDefault(t *testing.T) {
 	if !strings.Contains(frame, marker) {
 		t.Errorf("header lacks %q:\n%s", marker, frame)
 	}
-	if h := tab.keys.Idle.Help(); !tab.keys.Idle.Enabled() || h.Key != "i" || h.Desc != "show idle" {
-		t.Errorf("help offers %q %q (enabled %v), want i show idle", h.Key, h.Desc, tab.keys.Idle.Enabled())
+	if h := tab.act.keys.Idle.Help(); !tab.act.keys.Idle.Enabled() || h.Key != "i" || h.Desc != "show idle" {
+		t.Errorf("help offers %q %q (enabled %v), want i show idle", h.Key, h.Desc, tab.act.keys.Idle.Enabled())
 	}
 
 	press(tab, "i")
@@ -72,7 +72,7 @@ func TestRunningOnlyByDefault(t *testing.T) {
 	if strings.Contains(frame, "running only") || strings.Contains(frame, "idle hidden") {
 		t.Errorf("after i the header still says running only:\n%s", frame)
 	}
-	if h := tab.keys.Idle.Help(); h.Desc != "hide idle" {
+	if h := tab.act.keys.Idle.Help(); h.Desc != "hide idle" {
 		t.Errorf("after i, help says %q, want hide idle", h.Desc)
 	}
 	press(tab, "i")
@@ -231,7 +231,7 @@ func TestReverseSort(t *testing.T) {
 		t.Error("reversed statements are not the smallest total time first")
 	}
 	press(tab, "d")
-	if tab.keys.Reverse.Enabled() {
+	if tab.sub(tab.view).keyMap().Reverse.Enabled() {
 		t.Error("I is offered in the databases view, which has no order")
 	}
 }

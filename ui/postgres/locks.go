@@ -82,6 +82,8 @@ func lockColumns() []widgets.Column {
 // locksModel is the locks sub-view: the lock-wait forest, flattened.
 type locksModel struct {
 	list
+	keyed
+	noKeys
 	rows []lockRow
 }
 

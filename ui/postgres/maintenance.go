@@ -19,6 +19,8 @@ const maxMaintRows = 50
 // maintenanceModel is the maintenance sub-view: vacuums running, long and
 // idle transactions, the tables with the most dead tuples.
 type maintenanceModel struct {
+	keyed
+	noKeys
 	longXact []pg.Backend // transactions past LongQueryWarn
 	idleTx   []pg.Backend
 	dead     []pg.Table // most dead tuples
@@ -26,7 +28,7 @@ type maintenanceModel struct {
 
 func (m *maintenanceModel) derive(d *derived) {
 	s := d.snap
-	*m = maintenanceModel{}
+	m.longXact, m.idleTx, m.dead = nil, nil, nil
 	if s == nil {
 		return
 	}

@@ -40,12 +40,15 @@ func slotColumns() []widgets.Column {
 
 // replicationModel is the replication sub-view: the WAL receiver of a
 // standby, the standbys of a primary, the slots. It has no state.
-type replicationModel struct{}
+type replicationModel struct {
+	keyed
+	noKeys
+}
 
-func (replicationModel) derive(*derived)  {}
-func (replicationModel) reorder(*derived) {}
+func (*replicationModel) derive(*derived)  {}
+func (*replicationModel) reorder(*derived) {}
 
-func (replicationModel) view(ctx view.Context, t *derived, l layout) []string {
+func (*replicationModel) view(ctx view.Context, t *derived, l layout) []string {
 	st := ctx.Styles
 	r := t.snap.Replication
 	if len(r.Standbys) == 0 && len(r.Slots) == 0 && r.Receiver == nil {

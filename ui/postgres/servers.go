@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/stacktop/stacktop/collectors"
@@ -182,6 +183,7 @@ func (k ServerSort) order() widgets.SortOrder {
 // Its rows come from every target, not from the shown one's derived data.
 type serversModel struct {
 	list
+	keyed
 	sort    ServerSort
 	rev     bool
 	filter  textinput.Model
@@ -194,15 +196,17 @@ type serversModel struct {
 }
 
 func newServersModel(st *theme.Styles, order *[]string, targets map[string]*target, opts *Options) *serversModel {
-	return &serversModel{filter: widgets.NewPrompt(st, "/", "name, role, health or version"), order: order, targets: targets, opts: opts}
+	return &serversModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "name, role, health or version"), order: order, targets: targets, opts: opts}
 }
 
 func (m *serversModel) prompt() *textinput.Model { return &m.filter }
 func (m *serversModel) listLen() int             { return len(m.rows) }
 func (m *serversModel) listID(i int) int64       { return int64(m.rows[i].idx) }
 func (m *serversModel) reverse()                 { m.rev = !m.rev }
-func (m *serversModel) derive(*derived)          {}
-func (m *serversModel) reorder(*derived)         { m.refresh() }
+
+func (m *serversModel) update(msg tea.KeyMsg, d *derived) bool { return sortKeys(m, msg, d) }
+func (m *serversModel) derive(*derived)                        {}
+func (m *serversModel) reorder(*derived)                       { m.refresh() }
 
 func (m *serversModel) cycleSort(*derived) {
 	m.sort = (m.sort + 1) % serverSorts

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
@@ -106,6 +107,7 @@ func statementColumns(sortCol string, order widgets.SortOrder) []widgets.Column 
 // (s, I) and filtered (/) by query text, user or database.
 type statementsModel struct {
 	list
+	keyed
 	sort   StatementSort
 	rev    bool // I: the order reversed
 	filter textinput.Model
@@ -114,14 +116,16 @@ type statementsModel struct {
 }
 
 func newStatementsModel(st *theme.Styles) *statementsModel {
-	return &statementsModel{filter: widgets.NewPrompt(st, "/", "text, or db:… user:…")}
+	return &statementsModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "text, or db:… user:…")}
 }
 
 func (m *statementsModel) prompt() *textinput.Model { return &m.filter }
 func (m *statementsModel) listLen() int             { return len(m.stmts) }
 func (m *statementsModel) listID(i int) int64       { return m.stmts[i].QueryID }
 func (m *statementsModel) reverse()                 { m.rev = !m.rev }
-func (m *statementsModel) derive(*derived)          { m.stmts, m.text = nil, nil }
+
+func (m *statementsModel) update(msg tea.KeyMsg, d *derived) bool { return sortKeys(m, msg, d) }
+func (m *statementsModel) derive(*derived)                        { m.stmts, m.text = nil, nil }
 
 func (m *statementsModel) cycleSort(*derived) {
 	m.sort = (m.sort + 1) % statementSorts

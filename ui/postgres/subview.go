@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/stacktop/stacktop/ui/view"
 )
@@ -20,6 +22,12 @@ import (
 
 // subModel is one sub-view's model.
 type subModel interface {
+	// keyMap is the sub-view's own keys (the tab enables them).
+	keyMap() *ViewKeys
+	// update handles the sub-view's own keys that change only its state
+	// (sort, reverse, idle); it reports whether msg was one. The tab then
+	// reorders.
+	update(msg tea.KeyMsg, d *derived) bool
 	// derive builds the model's rows from d's new snapshot; a nil one
 	// (a target without data) clears them.
 	derive(d *derived)
@@ -73,4 +81,30 @@ func (t *Tab) filterable(v SubView) bool {
 func (t *Tab) sortable(v SubView) bool {
 	_, ok := t.subs[v].(sortModel)
 	return ok
+}
+
+// keyed gives a model its own keys.
+type keyed struct{ keys ViewKeys }
+
+func (k *keyed) keyMap() *ViewKeys { return &k.keys }
+
+func newKeyed() keyed { return keyed{keys: newViewKeys()} }
+
+// noKeys is update for a model without keys of its own to handle.
+type noKeys struct{}
+
+func (noKeys) update(tea.KeyMsg, *derived) bool { return false }
+
+// sortKeys is update for a sortable model: s cycles its order, I reverses it.
+func sortKeys(m sortModel, msg tea.KeyMsg, d *derived) bool {
+	k := m.keyMap()
+	switch {
+	case key.Matches(msg, k.Sort):
+		m.cycleSort(d)
+	case key.Matches(msg, k.Reverse):
+		m.reverse()
+	default:
+		return false
+	}
+	return true
 }

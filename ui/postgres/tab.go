@@ -86,8 +86,9 @@ func New(st *theme.Styles, opts Options) *Tab {
 	t := &Tab{opts: opts, targets: map[string]*target{}, keys: newKeyMap(), view: Activity, drill: Activity}
 	t.srv = newServersModel(st, &t.order, t.targets, &t.opts)
 	t.act, t.lk, t.dbs = newActivityModel(st), &locksModel{}, newDatabasesModel(st)
-	t.maint, t.tbl, t.stmt = &maintenanceModel{}, newTablesModel(st), newStatementsModel(st)
-	t.subs = [numViews]subModel{Servers: t.srv, Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: replicationModel{},
+	t.maint, t.tbl, t.stmt = &maintenanceModel{keyed: newKeyed()}, newTablesModel(st), newStatementsModel(st)
+	t.lk.keyed = newKeyed()
+	t.subs = [numViews]subModel{Servers: t.srv, Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: &replicationModel{keyed: newKeyed()},
 		Maintenance: t.maint, Tables: t.tbl, Statements: t.stmt}
 	t.enableKeys()
 	return t
@@ -105,8 +106,8 @@ func (t *Tab) Kinds() []collectors.Kind {
 // InputActive implements view.Tab: true while a filter prompt is open.
 func (t *Tab) InputActive() bool { return t.editing() }
 
-// KeyMap implements view.Tab.
-func (t *Tab) KeyMap() help.KeyMap { return t.keys }
+// KeyMap implements view.Tab: the tab's keys and the shown sub-view's.
+func (t *Tab) KeyMap() help.KeyMap { return tabHelp{tab: t.keys, view: *t.sub(t.view).keyMap()} }
 
 // SubView returns the shown sub-view.
 func (t *Tab) SubView() SubView { return t.view }
@@ -219,11 +220,16 @@ func (t *Tab) snap() *pg.Snapshot {
 func (t *Tab) enableKeys() {
 	rows := t.listLen(t.view)
 	p := t.prompt()
-	t.keys.enable(keyState{
+	s := keyState{
 		view: t.view, rows: rows, editing: t.editing(), filtered: p != nil && p.Value() != "",
 		detail: t.detail, drilled: t.drilled, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.act.showIdle,
 		sortable: t.sortable(t.view), filterable: t.filterable(t.view),
 		hasDetail: t.view == Activity || t.view == Locks,
-	})
+	}
+	t.keys.enable(s)
+	if t.view == Servers {
+		s.data = len(t.order) > 0 // its rows are every target's
+	}
+	t.sub(t.view).keyMap().enable(s)
 	t.enableActions()
 }

@@ -418,25 +418,29 @@ func TestRedact(t *testing.T) {
 
 func TestKeyMapEnabled(t *testing.T) {
 	tab, _ := newTab(120, 30, 40)
-	k := tab.keys
-	if !k.Filter.Enabled() || !k.Sort.Enabled() || !k.Detail.Enabled() || !k.NextTarget.Enabled() || k.Accept.Enabled() {
+	k, v := tab.keys, tab.sub(tab.view).keyMap()
+	if !v.Filter.Enabled() || !v.Sort.Enabled() || !v.Detail.Enabled() || !k.NextTarget.Enabled() || v.Accept.Enabled() {
 		t.Error("activity: filter, sort, details and targets should be on, accept off")
 	}
 	press(tab, "r")
-	k = tab.keys
-	if k.Filter.Enabled() || k.Sort.Enabled() || k.Reverse.Enabled() || k.Idle.Enabled() || k.Detail.Enabled() || k.Down.Enabled() {
+	k, v = tab.keys, tab.sub(tab.view).keyMap()
+	if v.Filter.Enabled() || v.Sort.Enabled() || v.Reverse.Enabled() || v.Idle.Enabled() || v.Detail.Enabled() || k.Down.Enabled() {
 		t.Error("replication: filter, sort, reverse, idle, details and navigation should be off")
 	}
 	if !k.Pause.Enabled() {
 		t.Error("replication: space should pause")
 	}
 	press(tab, "d")
-	if k = tab.keys; !k.Filter.Enabled() || k.Sort.Enabled() || k.Idle.Enabled() {
+	if v = tab.sub(tab.view).keyMap(); !v.Filter.Enabled() || v.Sort.Enabled() || v.Idle.Enabled() {
 		t.Error("databases: filter on, sort and idle off")
 	}
 	press(tab, "a", "/")
-	if k = tab.keys; !k.Accept.Enabled() || !k.Clear.Enabled() || k.Sort.Enabled() || k.Locks.Enabled() {
+	if k, v = tab.keys, tab.sub(tab.view).keyMap(); !v.Accept.Enabled() || !v.Clear.Enabled() || v.Sort.Enabled() || k.Locks.Enabled() {
 		t.Error("while editing only accept and clear are on")
+	}
+	press(tab, "esc", "v")
+	if v = tab.sub(tab.view).keyMap(); !v.Open.Enabled() || !v.Sort.Enabled() || !v.Filter.Enabled() || v.Detail.Enabled() || v.Idle.Enabled() {
+		t.Error("servers: open, sort and filter on, details and idle off")
 	}
 	single := New(testCtx(80, 24).Styles, Options{})
 	single.Update(update("main", primary(30), nil))
@@ -506,7 +510,7 @@ func TestEmptyStates(t *testing.T) {
 func TestKeysWithoutData(t *testing.T) {
 	tab, _ := newTab(80, 24, 40)
 	press(tab, "[") // billing: down
-	if k := tab.keys; k.Filter.Enabled() || k.Sort.Enabled() || k.Detail.Enabled() || !k.NextTarget.Enabled() {
+	if k, v := tab.keys, tab.sub(tab.view).keyMap(); v.Filter.Enabled() || v.Sort.Enabled() || v.Detail.Enabled() || !k.NextTarget.Enabled() {
 		t.Error("a target without data offers filter, sort or details, or no way to another target")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
@@ -83,6 +84,7 @@ func tableColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 // name (/), and the largest unused indexes.
 type tablesModel struct {
 	list
+	keyed
 	sort   TableSort
 	rev    bool // I: the order reversed
 	filter textinput.Model
@@ -91,13 +93,15 @@ type tablesModel struct {
 }
 
 func newTablesModel(st *theme.Styles) *tablesModel {
-	return &tablesModel{filter: widgets.NewPrompt(st, "/", "table name")}
+	return &tablesModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "table name")}
 }
 
 func (m *tablesModel) prompt() *textinput.Model { return &m.filter }
 func (m *tablesModel) listLen() int             { return len(m.tables) }
 func (m *tablesModel) listID(i int) int64       { return int64(i) }
 func (m *tablesModel) reverse()                 { m.rev = !m.rev }
+
+func (m *tablesModel) update(msg tea.KeyMsg, d *derived) bool { return sortKeys(m, msg, d) }
 
 func (m *tablesModel) cycleSort(*derived) {
 	m.sort = (m.sort + 1) % tableSorts
