@@ -56,6 +56,11 @@ func TestServersViewByDefault(t *testing.T) {
 	if tab.SubView() != Servers {
 		t.Fatalf("three targets: view %v, want servers", tab.SubView())
 	}
+	press(tab, "[") // the shown target is billing, which has no data: the rows stay
+	if rows := serverRows(tab.View(ctx)); len(rows) != 3 {
+		t.Errorf("with a down target shown, the servers view lists %d rows:\n%s", len(rows), tab.View(ctx))
+	}
+	press(tab, "]")
 	frame := tab.View(ctx)
 	if got := serverOrder(frame); strings.Join(got, " ") != "billing main replica" {
 		t.Errorf("rows %v, want the down target, then main (blockers, lag), then the healthy replica:\n%s", got, frame)

@@ -15,7 +15,8 @@ func (t *Tab) View(ctx view.Context) string {
 	lines := make([]string, 0, ctx.Height)
 	lines = append(lines, t.targetsLine(ctx), t.serverLine(ctx), t.viewsLine(ctx))
 	lines = append(lines, t.statusLines(ctx)...)
-	if t.d.snap == nil {
+	if t.d.snap == nil && (t.view != Servers || len(t.order) == 0) {
+		// The servers view lists every target whatever the shown one's state.
 		lines = append(lines, t.stateBody(ctx)...)
 	} else {
 		lines = append(lines, t.body(ctx, l)...)
