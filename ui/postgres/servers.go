@@ -265,41 +265,8 @@ func (m *serversModel) row(idx int, tg *target) serverRow {
 			r.role += " of " + up
 		}
 	}
-	th := m.opts.Thresholds
-	mark := func(col int, s severity) {
-		r.marks[col] = max(r.marks[col], s)
-	}
 	if r.data && r.health != healthDown {
-		if f.connectionsKnown && float64(f.used)*100/float64(f.max) >= th.ConnectionsPercent {
-			mark(svConns, sevCrit)
-		}
-		if f.oldestIdle.Valid && f.oldestIdle.D >= th.IdleInTransaction {
-			mark(svIdleTx, sevCrit)
-		}
-		if f.waiting > 0 {
-			mark(svWait, sevWarn)
-		}
-		switch {
-		case f.longestQuery.D >= th.LongQueryCrit:
-			mark(svQuery, sevCrit)
-		case f.longestQuery.D >= th.LongQueryWarn:
-			mark(svQuery, sevWarn)
-		}
-		switch {
-		case f.longestXact.D >= th.LongQueryCrit:
-			mark(svXact, sevCrit)
-		case f.longestXact.D >= th.LongQueryWarn:
-			mark(svXact, sevWarn)
-		}
-		if f.hasLag && f.lag.Valid && f.lag.D >= th.ReplicationLag {
-			mark(svLag, sevCrit)
-		}
-		switch {
-		case f.xidPct >= xidCrit:
-			mark(svXID, sevCrit)
-		case f.xidPct >= xidWarn:
-			mark(svXID, sevWarn)
-		}
+		r.marks = marksOf(f, m.opts.Thresholds)
 	}
 	for _, s := range r.marks {
 		r.level = max(r.level, int(s))
@@ -313,6 +280,44 @@ func (m *serversModel) row(idx int, tg *target) serverRow {
 		r.level = 5
 	}
 	return r
+}
+
+// marksOf judges a target's figures against the thresholds, cell by cell.
+func marksOf(f *serverFacts, th Thresholds) (marks [svCols]severity) {
+	mark := func(col int, s severity) {
+		marks[col] = max(marks[col], s)
+	}
+	if f.connectionsKnown && float64(f.used)*100/float64(f.max) >= th.ConnectionsPercent {
+		mark(svConns, sevCrit)
+	}
+	if f.oldestIdle.Valid && f.oldestIdle.D >= th.IdleInTransaction {
+		mark(svIdleTx, sevCrit)
+	}
+	if f.waiting > 0 {
+		mark(svWait, sevWarn)
+	}
+	switch {
+	case f.longestQuery.D >= th.LongQueryCrit:
+		mark(svQuery, sevCrit)
+	case f.longestQuery.D >= th.LongQueryWarn:
+		mark(svQuery, sevWarn)
+	}
+	switch {
+	case f.longestXact.D >= th.LongQueryCrit:
+		mark(svXact, sevCrit)
+	case f.longestXact.D >= th.LongQueryWarn:
+		mark(svXact, sevWarn)
+	}
+	if f.hasLag && f.lag.Valid && f.lag.D >= th.ReplicationLag {
+		mark(svLag, sevCrit)
+	}
+	switch {
+	case f.xidPct >= xidCrit:
+		mark(svXID, sevCrit)
+	case f.xidPct >= xidWarn:
+		mark(svXID, sevWarn)
+	}
+	return marks
 }
 
 // compareServers orders two rows by k, the "most" first.
@@ -475,28 +480,54 @@ func serverLine(ctx view.Context, p paints, cols []widgets.Column, widths []int,
 		cells[svFlag] = "~"
 	}
 	if !r.data || r.health == healthDown {
-		cause := ""
-		switch {
-		case r.tg.upd.Err != nil:
-			cause = sanitize.Line(r.tg.upd.Err.Error())
-		case r.health == healthWaiting:
-			cause = "waiting for the first poll"
-		}
-		n := svHealth + 1
-		row := widgets.Row(cols[:n], widths[:n], cells[:n])
-		rest := max(ctx.Width-lipgloss.Width(row)-1, 0)
-		text := widgets.Truncate(cause, rest)
-		if !selected && r.health == healthDown {
-			text = p.bad.on(text)
-		} else if !selected {
-			text = p.muted.on(text)
-		}
-		row += " " + text
-		if selected {
-			return st.Selected.Render(widgets.Cell(row, ctx.Width, false))
-		}
-		return row
+		return causeLine(ctx, p, cols, widths, cells, r, selected)
 	}
+	figureCells(st, &cells, widths, r)
+	if !selected {
+		for col, s := range r.marks {
+			switch s {
+			case sevCrit:
+				cells[col] = p.bad.on(cells[col])
+			case sevWarn:
+				cells[col] = p.warn.on(cells[col])
+			}
+		}
+	}
+	row := widgets.Row(cols, widths, cells[:])
+	if selected {
+		return st.Selected.Render(row)
+	}
+	return row
+}
+
+// causeLine is the row of a target without figures to show: its name and
+// health, then why (the error's cause and hint) across the rest of the row.
+func causeLine(ctx view.Context, p paints, cols []widgets.Column, widths []int, cells [svCols]string, r *serverRow, selected bool) string {
+	cause := ""
+	switch {
+	case r.tg.upd.Err != nil:
+		cause = sanitize.Line(r.tg.upd.Err.Error())
+	case r.health == healthWaiting:
+		cause = "waiting for the first poll"
+	}
+	n := svHealth + 1
+	row := widgets.Row(cols[:n], widths[:n], cells[:n])
+	rest := max(ctx.Width-lipgloss.Width(row)-1, 0)
+	text := widgets.Truncate(cause, rest)
+	if !selected && r.health == healthDown {
+		text = p.bad.on(text)
+	} else if !selected {
+		text = p.muted.on(text)
+	}
+	row += " " + text
+	if selected {
+		return ctx.Styles.Selected.Render(widgets.Cell(row, ctx.Width, false))
+	}
+	return row
+}
+
+// figureCells fills the cells of a target with data.
+func figureCells(st *theme.Styles, cells *[svCols]string, widths []int, r *serverRow) {
 	f := &r.facts
 	cells[svVersion] = f.version
 	cells[svRole] = r.role
@@ -524,21 +555,6 @@ func serverLine(ctx view.Context, p paints, cols []widgets.Column, widths []int,
 	}
 	cells[svQuery], cells[svXact] = orDash(age(f.longestQuery)), orDash(age(f.longestXact))
 	cells[svXID] = format.Percent(f.xidPct)
-	if !selected {
-		for col, s := range r.marks {
-			switch s {
-			case sevCrit:
-				cells[col] = p.bad.on(cells[col])
-			case sevWarn:
-				cells[col] = p.warn.on(cells[col])
-			}
-		}
-	}
-	row := widgets.Row(cols, widths, cells[:])
-	if selected {
-		return st.Selected.Render(row)
-	}
-	return row
 }
 
 // serverHealthStyle is the health cell's word and style at now (nil style

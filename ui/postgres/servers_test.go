@@ -157,3 +157,36 @@ func TestOverviewTargetOpensServersRow(t *testing.T) {
 		t.Errorf("jump: view %v, selected %+v; want the servers view on replica", tab.SubView(), r)
 	}
 }
+
+// TestServerMarksFollowThresholds: each figure is judged by its
+// [thresholds] key; a target whose only problem is one threshold moves up
+// once that threshold is lowered past its figure.
+func TestServerMarksFollowThresholds(t *testing.T) {
+	f := factsOf(standby()) // 3/100 connections, 2 s replay delay, xid 30%
+	th := DefaultThresholds()
+	m := marksOf(&f, th)
+	if m[svConns] != sevNone || m[svLag] != sevNone || m[svXID] != sevWarn {
+		t.Errorf("default thresholds: conns %v lag %v xid %v; want none, none, warning", m[svConns], m[svLag], m[svXID])
+	}
+	th.ConnectionsPercent, th.ReplicationLag = 2, time.Second
+	if m = marksOf(&f, th); m[svConns] != sevCrit || m[svLag] != sevCrit {
+		t.Errorf("lowered thresholds: conns %v lag %v; want both critical", m[svConns], m[svLag])
+	}
+
+	ctx := testCtx(160, 48)
+	tab := New(ctx.Styles, Options{Thresholds: Thresholds{ReplicationLag: time.Second}})
+	tab.Update(view.SizeMsg{Width: 160, Height: 48})
+	tab.Update(update("quiet", standby(), nil))
+	tab.Update(update("replica", standby(), nil))
+	tab.Update(update("lagging", standby(), nil))
+	// All three start from the fixture's 2 s replay delay; quiet and
+	// replica then report 0.5 s, under the lowered 1 s threshold.
+	for _, name := range []string{"quiet", "replica"} {
+		s := standby()
+		s.Replication.Receiver.ReplayDelay = pgAge(500 * time.Millisecond)
+		tab.Update(update(name, s, nil))
+	}
+	if got := serverOrder(tab.View(ctx)); len(got) != 3 || got[0] != "lagging" {
+		t.Errorf("rows %v: the target past the lag threshold should come first", got)
+	}
+}
