@@ -1,8 +1,9 @@
-// Package postgres is the Postgres tab: one or more targets, each with
-// sub-views for activity (sortable, filterable, with a detail pane), the
-// lock-wait tree, per-database throughput with sparklines, replication,
-// maintenance, tables and indexes, and top statements; plus the Overview box
-// with each target's worst offenders.
+// Package postgres is the Postgres tab: every target side by side in the
+// servers view, and for each its sub-views — activity (sortable,
+// filterable, with a detail pane), the lock-wait tree, per-database
+// throughput with sparklines, replication, maintenance, tables and indexes,
+// top statements; plus the Overview box ranking the worst problems of all
+// targets.
 //
 // Everything shown is derived in Update (filter, sort, sanitizing, the join
 // with the host's process table); View only lays out what fits.
@@ -85,9 +86,8 @@ func New(st *theme.Styles, opts Options) *Tab {
 	opts.Thresholds = opts.Thresholds.WithDefaults()
 	t := &Tab{opts: opts, targets: map[string]*target{}, keys: newKeyMap(), view: Activity, drill: Activity}
 	t.srv = newServersModel(st, &t.order, t.targets, &t.opts)
-	t.act, t.lk, t.dbs = newActivityModel(st), &locksModel{}, newDatabasesModel(st)
+	t.act, t.lk, t.dbs = newActivityModel(st), &locksModel{keyed: newKeyed()}, newDatabasesModel(st)
 	t.maint, t.tbl, t.stmt = &maintenanceModel{keyed: newKeyed()}, newTablesModel(st), newStatementsModel(st)
-	t.lk.keyed = newKeyed()
 	t.subs = [numViews]subModel{Servers: t.srv, Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: &replicationModel{keyed: newKeyed()},
 		Maintenance: t.maint, Tables: t.tbl, Statements: t.stmt}
 	t.enableKeys()
