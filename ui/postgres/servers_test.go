@@ -190,3 +190,28 @@ func TestServerMarksFollowThresholds(t *testing.T) {
 		t.Errorf("rows %v: the target past the lag threshold should come first", got)
 	}
 }
+
+// TestServerHungGoesStale: a target whose poll hangs publishes nothing
+// more; as its data ages past three intervals its row turns stale, with
+// the age, and sorts up, while the others stay as they were.
+func TestServerHungGoesStale(t *testing.T) {
+	tab, ctx := newTab(160, 48, 40)
+	press(tab, "v")
+	before := serverRows(tab.View(ctx))
+	u := update("replica", standby(), nil)
+	u.PolledAt, u.LastGood = now.Add(-40*time.Second), now.Add(-40*time.Second)
+	tab.Update(u)
+	frame := tab.View(ctx)
+	after := serverRows(frame)
+	if r := after["replica"]; !strings.Contains(r, "stale 40s") || !strings.Contains(r, "standby of") {
+		t.Errorf("replica row %q: want stale with the data's age, its figures kept", r)
+	}
+	for _, name := range []string{"main", "billing", "reports", "local"} {
+		if before[name][1:] != after[name][1:] {
+			t.Errorf("%s row changed:\n%q\n%q", name, before[name], after[name])
+		}
+	}
+	if order := serverOrder(frame); strings.Join(order, " ") != "billing replica main reports local" {
+		t.Errorf("order %v: down, then stale, then the rest", order)
+	}
+}
