@@ -195,9 +195,12 @@ func (t *Tab) receive(u collectors.Update) {
 		case changed && tg == t.current():
 			t.rebuild()
 		default:
-			// Another target's row changed (or its health did).
+			// Another target's row changed (or its health did); its cursor
+			// is put back when the servers view is next shown.
 			t.srv.refresh()
-			t.place()
+			if t.view == Servers {
+				t.place()
+			}
 		}
 	}
 }
