@@ -220,7 +220,7 @@ func TestRefusedKeysAnswer(t *testing.T) {
 		{"3b", "read-only: backup db is refused (stacktop runs with --read-only, --demo or read_only in the config)"},
 		{"3lc", "read-only: cancel query is refused"},
 		{"4kR", "restart: nothing selected — move to a container (j/k)"},
-		{"3dv", "vacuum analyze: no table selected — pick one in tables (t)"},
+		{"3dV", "vacuum analyze: no table selected — pick one in tables (t)"},
 		{"2T", "read-only: terminate (TERM) is refused"},
 		{"4jiR", "restart: actions work from the list — esc closes the pane"},
 		{"<esc>S", "read-only: stop is refused"},

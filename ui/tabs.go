@@ -12,15 +12,10 @@ import (
 )
 
 // buildTabs is the one place tabs are registered, in tab-bar order (keys 1–4).
-//
-// To replace a placeholder with a real panel (ui/postgres, ui/docker):
-//   - implement view.Tab in the panel's package (see the ui/view package
-//     comment for the rules), with Kinds() returning its source kind so the
-//     root hands it every collectors.Update of that kind;
-//   - implement view.Summarizer too, so the Overview shows its worst
-//     offenders in the panel's box (the placeholder's box until then);
-//   - construct it here in place of placeholder.New, passing what it needs
-//     (st for styles; d for redaction and for which actions are allowed).
+// A tab implements view.Tab (see the ui/view package comment), with Kinds()
+// naming the source kinds the root hands it, and view.Summarizer for its box
+// on the Overview; it gets st for styles and d for redaction and for which
+// actions are allowed.
 func buildTabs(st *theme.Styles, d tabDeps) []view.Tab {
 	return []view.Tab{
 		overview.New(),

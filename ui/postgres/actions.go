@@ -23,7 +23,7 @@ import (
 //	X  terminate the selected session (destructive: its pid is typed)
 //	e  EXPLAIN the selected session's query or statement
 //	E  EXPLAIN ANALYZE it (run in a transaction that is rolled back)
-//	v  VACUUM (ANALYZE) the selected table (tables)
+//	V  VACUUM (ANALYZE) the selected table (tables; v opens the servers view)
 //	b  back up the watched database with pg_dump
 //	B  list the target's backups
 //	Q  EXPLAIN a statement typed in a prompt
@@ -41,7 +41,7 @@ func newActionKeys() ActionKeys {
 	return ActionKeys{
 		Cancel: b("c", "cancel query"), Terminate: b("X", "terminate session"),
 		Explain: b("e", "explain"), ExplainAnalyze: b("E", "explain analyze"),
-		Vacuum: b("v", "vacuum analyze"), Backup: b("b", "backup db"), Backups: b("B", "backups"),
+		Vacuum: b("V", "vacuum analyze"), Backup: b("b", "backup db"), Backups: b("B", "backups"),
 		Typed: b("Q", "explain typed"),
 	}
 }
@@ -105,9 +105,7 @@ func (t *Tab) selectedQuery() (query, database string) {
 		return b.Query, b.Database
 	}
 	if t.view == Statements {
-		c := t.cursors[Statements]
-		if c.Sel >= 0 && c.Sel < len(t.d.stmts) {
-			s := t.d.stmts[c.Sel]
+		if s := t.stmt.selected(); s != nil {
 			return s.Query, s.Database
 		}
 	}
@@ -116,11 +114,10 @@ func (t *Tab) selectedQuery() (query, database string) {
 
 // selectedTable is the table under the cursor in the tables view.
 func (t *Tab) selectedTable() *pg.Table {
-	c := t.cursors[Tables]
-	if t.view != Tables || c.Sel < 0 || c.Sel >= len(t.d.tables) {
+	if t.view != Tables {
 		return nil
 	}
-	return t.d.tables[c.Sel]
+	return t.tbl.selected()
 }
 
 // enableActions switches the action keys (never while the filter is edited).

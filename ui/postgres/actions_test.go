@@ -59,8 +59,8 @@ func TestActionKeysRequestTheSelection(t *testing.T) {
 	if tb == nil {
 		t.Fatal("no table selected in the tables view")
 	}
-	if req, _ := request(tab, "v").(view.ActionRequest); req.Kind != pga.VacuumID || req.Params["table"] != tb.Name || req.Params["schema"] != tb.Schema {
-		t.Errorf("v requested %+v, want VACUUM of %s.%s", req, tb.Schema, tb.Name)
+	if req, _ := request(tab, "V").(view.ActionRequest); req.Kind != pga.VacuumID || req.Params["table"] != tb.Name || req.Params["schema"] != tb.Schema {
+		t.Errorf("V requested %+v, want VACUUM of %s.%s", req, tb.Schema, tb.Name)
 	}
 	if req, _ := request(tab, "c").(view.ActionRequest); req.Kind != "" {
 		t.Errorf("c in the tables view requested %+v", req)

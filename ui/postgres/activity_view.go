@@ -3,10 +3,15 @@ package postgres
 import (
 	"strconv"
 
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/charmbracelet/x/ansi"
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
@@ -58,48 +63,108 @@ func activityColumns(sortCol string, order widgets.SortOrder, onHost bool) []wid
 	return widgets.MarkSorted(cols, sortCol, order)
 }
 
-func (t *Tab) activityView(ctx view.Context, l layout) []string {
+// activityModel is the activity sub-view: the sessions, filtered (/, and
+// "running only" unless i shows the idle ones) and sorted (s, I).
+type activityModel struct {
+	list
+	keyed
+	sort     ActivitySort
+	rev      bool // I: the order reversed
+	filter   textinput.Model
+	showIdle bool      // i: idle sessions shown too (off: "running only")
+	acts     []*actRow // derived.all, filtered and sorted
+	hidden   int       // sessions matching the filter that "running only" leaves out
+}
+
+func newActivityModel(st *theme.Styles) *activityModel {
+	return &activityModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "text, or db:… user:… app:… state:…")}
+}
+
+// update handles s, I and i (idle sessions shown or not).
+func (m *activityModel) update(msg tea.KeyMsg, d *derived) bool {
+	if key.Matches(msg, m.keys.Idle) {
+		m.showIdle = !m.showIdle
+		return true
+	}
+	return sortKeys(m, msg, d)
+}
+
+func (m *activityModel) prompt() *textinput.Model { return &m.filter }
+func (m *activityModel) listLen() int             { return len(m.acts) }
+func (m *activityModel) listID(i int) int64       { return int64(m.acts[i].b.PID) }
+func (m *activityModel) reverse()                 { m.rev = !m.rev }
+
+func (m *activityModel) derive(d *derived) {
+	m.acts, m.hidden = nil, 0
+	if d.snap != nil && m.sort == ByCPU && !d.onHost {
+		m.sort = ByQueryAge
+	}
+}
+
+func (m *activityModel) reorder(d *derived) {
+	m.acts, m.hidden = orderActivity(d.all, activityOrder{sort: m.sort, reversed: m.rev,
+		filter: m.filter.Value(), runningOnly: !m.showIdle})
+}
+
+// cycleSort steps to the next order; CPU% only when the host is joined.
+func (m *activityModel) cycleSort(d *derived) {
+	m.sort = (m.sort + 1) % activitySorts
+	if m.sort == ByCPU && !d.onHost {
+		m.sort = (m.sort + 1) % activitySorts
+	}
+	m.rev = false
+}
+
+// selected is the session under the cursor, or nil.
+func (m *activityModel) selected() *pg.Backend {
+	if c := m.cur; c.Sel >= 0 && c.Sel < len(m.acts) {
+		return m.acts[c.Sel].b
+	}
+	return nil
+}
+
+func (m *activityModel) view(ctx view.Context, d *derived, l layout) []string {
 	st := ctx.Styles
-	cols := activityColumns(t.actSort.column(), t.actSort.order().Reversed(t.rev[Activity]), t.d.onHost)
+	cols := activityColumns(m.sort.column(), m.sort.order().Reversed(m.rev), d.onHost)
 	widths := widgets.Layout(cols, ctx.Width)
-	if !t.d.onHost {
+	if !d.onHost {
 		widths[acCPU], widths[acRSS] = 0, 0
 	}
-	lines := []string{t.activityTitle(ctx), st.TableHeader.Render(widgets.Header(cols, widths))}
+	lines := []string{m.title(ctx, d), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Activity)
-	c := t.cursors[Activity]
-	end := min(c.Offset+rows, len(t.d.acts))
+	c := m.cur
+	end := min(c.Offset+rows, len(m.acts))
 	for i := c.Offset; i < end; i++ {
-		lines = append(lines, activityRow(ctx, cols, widths, t.d.acts[i], i == c.Sel))
+		lines = append(lines, activityRow(ctx, cols, widths, m.acts[i], i == c.Sel))
 	}
 	switch {
-	case len(t.d.acts) == 0 && t.filters[Activity].Value() != "":
-		lines = append(lines, noMatch(ctx, "session", t.filters[Activity].Value()))
-	case len(t.d.acts) == 0 && t.d.hidden > 0:
+	case len(m.acts) == 0 && m.filter.Value() != "":
+		lines = append(lines, noMatch(ctx, "session", m.filter.Value()))
+	case len(m.acts) == 0 && m.hidden > 0:
 		lines = append(lines, " "+st.Muted.Render("no session is running — i shows the idle ones"))
-	case len(t.d.acts) == 0:
+	case len(m.acts) == 0:
 		lines = append(lines, " "+st.Muted.Render("no sessions besides stacktop's own"))
 	}
 	lines = pad(lines, 2+rows)
 	if l.detail > 0 {
-		lines = append(lines, t.detailView(ctx, l.detail)...)
+		lines = append(lines, d.detailView(ctx, l.detail)...)
 	}
 	return lines
 }
 
-// activityTitle is "Sessions 40 · running only, 26 idle hidden   sort query
+// title is "Sessions 40 · running only, 26 idle hidden   sort query
 // age   filter …".
-func (t *Tab) activityTitle(ctx view.Context) string {
+func (m *activityModel) title(ctx view.Context, d *derived) string {
 	st := ctx.Styles
-	s := t.d.snap
+	s := d.snap
 	head := " " + st.Title.Render("Sessions") + " " + strconv.Itoa(len(s.Activity))
-	hidden := st.Muted.Render(" · " + strconv.Itoa(t.d.hidden) + " idle hidden")
+	hidden := st.Muted.Render(" · " + strconv.Itoa(m.hidden) + " idle hidden")
 	marker := ""
-	if !t.showIdle {
+	if !m.showIdle {
 		marker = " · " + st.Label.Render("running only") + hidden
 	}
-	sortPart := "   sort " + t.sortLabel(ctx, t.actSort.String(), Activity)
-	filter := t.filterState(ctx, Activity, len(t.d.acts))
+	sortPart := "   sort " + sortLabel(ctx, m.sort.String(), m.rev)
+	filter := filterState(ctx, &m.filter, len(m.acts))
 	// The filter being typed must stay whole on a narrow screen: say less
 	// about the rest first.
 	if filter != "" && ansi.StringWidth(head+marker+sortPart+filter) > ctx.Width {
@@ -110,7 +175,7 @@ func (t *Tab) activityTitle(ctx view.Context) string {
 			sortPart = ""
 		}
 	}
-	title := head + marker + sortPart + filter + t.filterHint(ctx, Activity, "text, db: user: app: state:")
+	title := head + marker + sortPart + filter + filterHint(ctx, &m.filter, "text, db: user: app: state:")
 	return widgets.Truncate(title, ctx.Width)
 }
 

@@ -3,6 +3,8 @@ package postgres
 import (
 	"strconv"
 
+	"github.com/charmbracelet/bubbles/textinput"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/stacktop/stacktop/collectors"
@@ -50,26 +52,45 @@ func databaseColumns() []widgets.Column {
 	}
 }
 
-func (t *Tab) databasesView(ctx view.Context, l layout) []string {
+// databasesModel is the databases sub-view: throughput per database,
+// filtered by name (/).
+type databasesModel struct {
+	keyed
+	noKeys
+	filter textinput.Model
+	dbs    []*pg.Database // the databases matching the filter
+}
+
+func newDatabasesModel(st *theme.Styles) *databasesModel {
+	return &databasesModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "database name")}
+}
+
+func (m *databasesModel) prompt() *textinput.Model { return &m.filter }
+func (m *databasesModel) derive(*derived)          { m.dbs = nil }
+func (m *databasesModel) reorder(d *derived) {
+	m.dbs = filterDatabases(d.snap.Databases, m.filter.Value())
+}
+
+func (m *databasesModel) view(ctx view.Context, d *derived, l layout) []string {
 	st := ctx.Styles
-	s := t.d.snap
-	title := " " + st.Title.Render("Databases") + " " + strconv.Itoa(len(s.Databases)) + t.filterState(ctx, Databases, len(t.d.dbs)) +
+	s := d.snap
+	title := " " + st.Title.Render("Databases") + " " + strconv.Itoa(len(s.Databases)) + filterState(ctx, &m.filter, len(m.dbs)) +
 		st.Muted.Render("   rates per second over the last poll · sizes read "+sinceText(ctx, s.DatabaseSizesAt)+
-			" · DEADLK since stats reset") + t.filterHint(ctx, Databases, "name")
+			" · DEADLK since stats reset") + filterHint(ctx, &m.filter, "name")
 	cols := databaseColumns()
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	room := max(l.body-3, 0) // title, header, total
-	shown := min(len(t.d.dbs), room)
+	shown := min(len(m.dbs), room)
 	for i := 0; i < shown; i++ {
-		db := t.d.dbs[i]
+		db := m.dbs[i]
 		lines = append(lines, databaseRow(ctx, cols, widths, sanitize.Line(db.Name), db.Backends, db.Rates,
-			db.Deadlocks, db.SizeBytes, db.SizeKnown, t.d.hist.dbs[db.Name]))
+			db.Deadlocks, db.SizeBytes, db.SizeKnown, d.hist.dbs[db.Name]))
 	}
-	if len(t.d.dbs) == 0 && t.filters[Databases].Value() != "" && room > 0 {
-		lines = append(lines, noMatch(ctx, "database", t.filters[Databases].Value()))
+	if len(m.dbs) == 0 && m.filter.Value() != "" && room > 0 {
+		lines = append(lines, noMatch(ctx, "database", m.filter.Value()))
 	}
-	if hidden := len(t.d.dbs) - shown; hidden > 0 && shown > 0 {
+	if hidden := len(m.dbs) - shown; hidden > 0 && shown > 0 {
 		lines[len(lines)-1] = " " + st.Muted.Render("… "+strconv.Itoa(hidden+1)+" more databases")
 	}
 	size, known := totalSize(s.Databases)
@@ -79,7 +100,7 @@ func (t *Tab) databasesView(ctx view.Context, l layout) []string {
 		deadlocks += db.Deadlocks
 		conns += db.Backends
 	}
-	total := databaseRow(ctx, cols, widths, "total", conns, s.Total, deadlocks, size, known, t.d.hist.total)
+	total := databaseRow(ctx, cols, widths, "total", conns, s.Total, deadlocks, size, known, d.hist.total)
 	return append(lines, st.Label.Render(total))
 }
 

@@ -74,13 +74,13 @@ func wrapQuery(b *pg.Backend, w, n int, redactSQL bool) []string {
 
 // detailView is the pane: a title rule, facts, lock and host figures, then
 // the wrapped query.
-func (t *Tab) detailView(ctx view.Context, n int) []string {
+func (d *derived) detailView(ctx view.Context, n int) []string {
 	st := ctx.Styles
-	b := t.d.detail.b
+	b := d.detail.b
 	if b == nil {
 		return pad([]string{st.Muted.Render(strings.Repeat("─", ctx.Width))}, n)
 	}
-	r := t.d.byPID[b.PID]
+	r := d.byPID[b.PID]
 	head := "─ PID " + strconv.Itoa(b.PID) + " · " + r.user + "@" + r.db + " · " + r.app + " · " + r.client + " "
 	rule := widgets.Truncate(st.Title.Render(head)+st.Muted.Render(strings.Repeat("─", max(ctx.Width-ansi.StringWidth(head), 0))), ctx.Width)
 	facts := " state " + stateOr(b.State, b.BackendType) + "  wait " + orDash(r.wait) + "  xact " + orDash(age(b.XactAge)) +
@@ -88,8 +88,8 @@ func (t *Tab) detailView(ctx view.Context, n int) []string {
 	if b.XminAge > 0 {
 		facts += "  xmin age " + strconv.FormatInt(b.XminAge, 10)
 	}
-	out := []string{rule, widgets.Truncate(facts, ctx.Width), widgets.Truncate(t.lockFacts(ctx, r), ctx.Width)}
-	for _, l := range t.d.detail.lines {
+	out := []string{rule, widgets.Truncate(facts, ctx.Width), widgets.Truncate(lockFacts(ctx, r), ctx.Width)}
+	for _, l := range d.detail.lines {
 		out = append(out, " "+l)
 	}
 	return pad(out, n)[:n]
@@ -97,7 +97,7 @@ func (t *Tab) detailView(ctx view.Context, n int) []string {
 
 // lockFacts is the pane's third line: who blocks this session and what it
 // waits for, whom it blocks, and its CPU and memory on this host.
-func (t *Tab) lockFacts(ctx view.Context, r *actRow) string {
+func lockFacts(ctx view.Context, r *actRow) string {
 	st := ctx.Styles
 	b := r.b
 	var parts []string

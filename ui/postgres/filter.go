@@ -7,44 +7,28 @@ import (
 
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/sanitize"
-	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
-	"github.com/stacktop/stacktop/ui/widgets"
 )
 
-// filterable reports whether v's list has a / filter. Each such view keeps
-// its own: a word typed to find a session means nothing to the tables.
-func filterable(v SubView) bool {
-	return v == Activity || v == Statements || v == Tables || v == Databases
-}
-
-// newFilters returns the filter prompts of the filterable views, each with
-// a placeholder saying what it matches.
-func newFilters(st *theme.Styles) [numViews]textinput.Model {
-	var out [numViews]textinput.Model
-	for v, hint := range map[SubView]string{
-		Activity:   "text, or db:… user:… app:… state:…",
-		Statements: "text, or db:… user:…",
-		Tables:     "table name",
-		Databases:  "database name",
-	} {
-		out[v] = widgets.NewPrompt(st, "/", hint)
+// prompt is the shown view's filter prompt, or nil when it has none.
+func (t *Tab) prompt() *textinput.Model {
+	if m, ok := t.sub(t.view).(filterModel); ok {
+		return m.prompt()
 	}
-	return out
+	return nil
 }
-
-// prompt is the shown view's filter prompt.
-func (t *Tab) prompt() *textinput.Model { return &t.filters[t.view] }
 
 // editing reports whether a filter prompt is open (only the shown view's
 // can be: view keys are text while it is).
-func (t *Tab) editing() bool { return t.filters[t.view].Focused() }
+func (t *Tab) editing() bool {
+	p := t.prompt()
+	return p != nil && p.Focused()
+}
 
-// filterState is the title's part for v's filter: the prompt while it is
-// edited, the applied filter with how many rows it leaves, or "".
-func (t *Tab) filterState(ctx view.Context, v SubView, shown int) string {
+// filterState is the title's part for a view's filter f: the prompt while
+// it is edited, the applied filter with how many rows it leaves, or "".
+func filterState(ctx view.Context, f *textinput.Model, shown int) string {
 	st := ctx.Styles
-	f := &t.filters[v]
 	switch {
 	case f.Focused():
 		return "   " + f.View()
@@ -54,10 +38,10 @@ func (t *Tab) filterState(ctx view.Context, v SubView, shown int) string {
 	return ""
 }
 
-// filterHint is the title's reminder that / filters v, while no filter is
-// applied or edited.
-func (t *Tab) filterHint(ctx view.Context, v SubView, what string) string {
-	if f := &t.filters[v]; f.Focused() || f.Value() != "" {
+// filterHint is the title's reminder that / filters the view, while no
+// filter is applied or edited.
+func filterHint(ctx view.Context, f *textinput.Model, what string) string {
+	if f.Focused() || f.Value() != "" {
 		return ""
 	}
 	return ctx.Styles.Muted.Render("   / filter: " + what)
@@ -70,8 +54,8 @@ func noMatch(ctx view.Context, what, filter string) string {
 
 // sortLabel is the title's "sort" value: the order's name, and whether I
 // reversed it (the column's arrow says which way, when it fits).
-func (t *Tab) sortLabel(ctx view.Context, name string, v SubView) string {
-	if t.rev[v] {
+func sortLabel(ctx view.Context, name string, rev bool) string {
+	if rev {
 		name += ", reversed"
 	}
 	return ctx.Styles.Label.Render(name)

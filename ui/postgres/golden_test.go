@@ -13,7 +13,7 @@ import (
 // target can be in. Regenerate with `go test ./ui/postgres -update`; read
 // the files before committing.
 func TestGolden(t *testing.T) {
-	views := map[SubView]string{Activity: "a", Locks: "l", Databases: "d", Replication: "r", Maintenance: "m", Tables: "t", Statements: "S"}
+	views := map[SubView]string{Servers: "v", Activity: "a", Locks: "l", Databases: "d", Replication: "r", Maintenance: "m", Tables: "t", Statements: "S"}
 	for v := SubView(0); v < numViews; v++ {
 		for _, size := range [][2]int{{80, 24}, {160, 48}} {
 			t.Run(fmt.Sprintf("%s_%dx%d", v, size[0], size[1]), func(t *testing.T) {

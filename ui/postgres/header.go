@@ -149,8 +149,8 @@ func joinFit(lead string, parts []string, sep string, width int) string {
 // viewLabels are the sub-view tabs, long and short (for narrow screens).
 func viewLabels() [2][numViews]string {
 	return [2][numViews]string{
-		{"a activity", "l locks", "d databases", "r replication", "m maintenance", "t tables", "S statements"},
-		{"a act", "l locks", "d dbs", "r repl", "m maint", "t tables", "S stmts"},
+		{"v servers", "a activity", "l locks", "d databases", "r replication", "m maintenance", "t tables", "S statements"},
+		{"v srv", "a act", "l locks", "d dbs", "r repl", "m maint", "t tables", "S stmts"},
 	}
 }
 
@@ -163,8 +163,8 @@ func (t *Tab) viewsLine(ctx view.Context) string {
 		b.WriteString(" ")
 		for v := SubView(0); v < numViews; v++ {
 			label := labels[v]
-			if v == Locks && len(t.d.locks) > 0 {
-				label += " " + strconv.Itoa(waitingCount(t.d.locks))
+			if v == Locks && len(t.lk.rows) > 0 {
+				label += " " + strconv.Itoa(waitingCount(t.lk.rows))
 			}
 			if v == t.view {
 				b.WriteString(st.TabActive.Render("[" + label + "]"))

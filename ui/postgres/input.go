@@ -12,39 +12,46 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return t.editFilter(msg)
 	}
 	if v, ok := t.viewKey(msg); ok {
-		t.view = v
-		t.place()
+		t.chosen = true
+		t.show(v)
 		return nil
 	}
 	if cmd, ok := t.actionKey(msg); ok {
 		return cmd
 	}
-	k := t.keys
+	k, vk := t.keys, t.sub(t.view).keyMap()
+	if t.sub(t.view).update(msg, &t.d) {
+		t.reorder()
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.NextTarget):
 		t.switchTarget(1)
 	case key.Matches(msg, k.PrevTarget):
 		t.switchTarget(-1)
-	case key.Matches(msg, k.Sort):
-		t.cycleSort()
-	case key.Matches(msg, k.Reverse):
-		t.rev[t.view] = !t.rev[t.view]
-		t.reorder()
-	case key.Matches(msg, k.Idle):
-		t.showIdle = !t.showIdle
-		t.reorder()
 	case key.Matches(msg, k.Pause):
 		t.togglePause()
-	case key.Matches(msg, k.Filter):
-		return t.prompt().Focus()
-	case key.Matches(msg, k.Detail):
+	case key.Matches(msg, vk.Filter):
+		if p := t.prompt(); p != nil {
+			return p.Focus()
+		}
+	case key.Matches(msg, vk.Detail):
 		t.detail = !t.detail
 		t.place()
-	case key.Matches(msg, k.Clear):
-		if filterable(t.view) && t.prompt().Value() != "" {
-			t.prompt().SetValue("")
+	case key.Matches(msg, vk.Open):
+		t.openSelected()
+	case key.Matches(msg, vk.Clear):
+		switch p := t.prompt(); {
+		case p != nil && p.Value() != "":
+			p.SetValue("")
 			t.reorder()
-		} else {
+		case t.detail && (t.view == Activity || t.view == Locks):
+			t.detail = false
+			t.place()
+		case t.drilled:
+			t.drill = t.view
+			t.show(Servers)
+		default:
 			t.detail = false
 			t.place()
 		}
@@ -54,10 +61,48 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// viewKey maps a sub-view key (a l d r m t S, ← →) to the view it opens.
+// show switches to sub-view v; back on the servers view, esc has nowhere
+// further to go.
+func (t *Tab) show(v SubView) {
+	t.view = v
+	if v == Servers {
+		t.drilled = false
+	}
+	t.place()
+}
+
+// openSelected shows the target selected in the servers view in the
+// sub-view last opened from there (activity at first); esc comes back.
+func (t *Tab) openSelected() {
+	r := t.srv.selected()
+	if r == nil {
+		return
+	}
+	t.chosen = true
+	t.showTarget(r.idx)
+	t.drilled = true
+	t.show(t.drill)
+}
+
+// showTarget makes order[i] the shown target. The cursors of its lists
+// start from the top, since a PID means nothing on another server; a
+// pause ends: the other target is shown as it is now.
+func (t *Tab) showTarget(i int) {
+	if i == t.cur && !t.paused {
+		return
+	}
+	if i != t.cur {
+		t.cur = i
+		t.resetCursors()
+	}
+	t.paused = false
+	t.rebuild()
+}
+
+// viewKey maps a sub-view key (v a l d r m t S, ← →) to the view it opens.
 func (t *Tab) viewKey(msg tea.KeyMsg) (SubView, bool) {
 	k := t.keys
-	direct := []key.Binding{k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements}
+	direct := []key.Binding{k.Servers, k.Activity, k.Locks, k.Databases, k.Replication, k.Maintenance, k.Tables, k.Statements}
 	for v, b := range direct {
 		if key.Matches(msg, b) {
 			return SubView(v), true
@@ -75,7 +120,11 @@ func (t *Tab) viewKey(msg tea.KeyMsg) (SubView, bool) {
 // navigate moves the current view's selection.
 func (t *Tab) navigate(msg tea.KeyMsg) {
 	k := t.keys
-	sel := t.cursors[t.view].Sel
+	m := t.listOf(t.view)
+	if m == nil {
+		return
+	}
+	sel := m.cursor().Sel
 	page := max(t.layout().listRows(t.view), 1)
 	switch {
 	case key.Matches(msg, k.Up):
@@ -89,7 +138,7 @@ func (t *Tab) navigate(msg tea.KeyMsg) {
 	case key.Matches(msg, k.Top):
 		// Back to the top row, which then follows the order (the longest
 		// query when sorted by age) rather than a PID.
-		t.cursors[t.view].Picked = false
+		m.cursor().Picked = false
 		t.moveTo(t.view, 0)
 		t.buildDetail()
 	case key.Matches(msg, k.Bottom):
@@ -99,7 +148,8 @@ func (t *Tab) navigate(msg tea.KeyMsg) {
 
 // editFilter feeds a key to the prompt and re-filters as the user types.
 func (t *Tab) editFilter(msg tea.KeyMsg) tea.Cmd {
-	changed, cmd := widgets.EditFilter(t.prompt(), msg, t.keys.Accept, t.keys.Clear)
+	vk := t.sub(t.view).keyMap()
+	changed, cmd := widgets.EditFilter(t.prompt(), msg, vk.Accept, vk.Clear)
 	if changed {
 		t.reorder()
 	}
@@ -115,27 +165,17 @@ func (t *Tab) switchTarget(step int) {
 		return
 	}
 	t.cur = (t.cur + step + len(t.order)) % len(t.order)
-	t.cursors = [numViews]cursor{}
+	t.resetCursors()
 	t.paused = false
 	t.rebuild()
 }
 
-// cycleSort steps the current view's order, each new order in its own
-// direction (I reverses it again).
-func (t *Tab) cycleSort() {
-	switch t.view {
-	case Activity:
-		t.actSort = (t.actSort + 1) % activitySorts
-		if t.actSort == ByCPU && !t.d.onHost {
-			t.actSort = (t.actSort + 1) % activitySorts
+// resetCursors puts every list of a target back on its top row: a PID
+// means nothing on another server. The servers view keeps its selection.
+func (t *Tab) resetCursors() {
+	for v := SubView(0); v < numViews; v++ {
+		if m := t.listOf(v); m != nil && v != Servers {
+			*m.cursor() = cursor{}
 		}
-	case Tables:
-		t.tableSort = (t.tableSort + 1) % tableSorts
-	case Statements:
-		t.stmtSort = (t.stmtSort + 1) % statementSorts
-	default:
-		return
 	}
-	t.rev[t.view] = false
-	t.reorder()
 }

@@ -28,26 +28,33 @@ func (t *Tab) open(j view.Jump) {
 	for i, name := range t.order {
 		if name == j.Source.Name && i != t.cur {
 			t.cur = i
-			t.cursors = [numViews]cursor{}
+			t.resetCursors()
 			t.rebuild()
 		}
 	}
+	t.chosen = true
 	switch j.What {
 	case view.JumpBlocker:
 		t.view = Locks
-	case view.JumpBackend, view.JumpSource:
+	case view.JumpBackend:
 		t.view = Activity
-	}
-	if j.What == view.JumpSource {
+	case view.JumpSource:
+		// With several targets, a target's line opens its row of the
+		// servers view; enter goes on into it.
+		t.view = Activity
+		if len(t.order) > 1 {
+			t.show(Servers)
+			t.selectTarget(j.Source.Name)
+		}
 		t.place()
 		return
 	}
-	if !t.selectPID(j.PID) && t.view == Activity && t.filters[Activity].Value() != "" {
-		t.filters[Activity].SetValue("")
+	if !t.selectPID(j.PID) && t.view == Activity && t.act.filter.Value() != "" {
+		t.act.filter.SetValue("")
 		t.reorder()
 	}
-	if !t.selectPID(j.PID) && t.view == Activity && !t.showIdle {
-		t.showIdle = true
+	if !t.selectPID(j.PID) && t.view == Activity && !t.act.showIdle {
+		t.act.showIdle = true
 		t.reorder()
 		t.selectPID(j.PID)
 	}
@@ -55,10 +62,28 @@ func (t *Tab) open(j view.Jump) {
 	t.place()
 }
 
+// selectTarget selects the servers view's row of target name.
+func (t *Tab) selectTarget(name string) {
+	for i, n := range t.order {
+		if n != name {
+			continue
+		}
+		for row := range t.srv.listLen() {
+			if t.srv.listID(row) == int64(i) {
+				t.srv.cur.Pick(row, t.srv.listLen(), t.srv.listID, t.layout().listRows(Servers))
+			}
+		}
+	}
+}
+
 // selectPID selects the session pid in the current view, if it is listed.
 func (t *Tab) selectPID(pid int) bool {
-	for i := range t.listLen(t.view) {
-		if t.listID(t.view, i) == int64(pid) {
+	m := t.listOf(t.view)
+	if m == nil {
+		return false
+	}
+	for i := range m.listLen() {
+		if m.listID(i) == int64(pid) {
 			t.pick(i)
 			return true
 		}

@@ -21,7 +21,7 @@ func (t *Tab) layout() layout {
 	if t.detail && (t.view == Activity || t.view == Locks) && t.selectedBackendRaw() {
 		l.detail = min(max(l.body/3, 6), max(l.body-4, 0))
 	}
-	if n := len(t.d.unused); n > 0 {
+	if n := len(t.tbl.unused); n > 0 {
 		l.unused = min(n, max((l.body-4)/3, 1))
 	}
 	return l
@@ -32,7 +32,7 @@ func (l layout) listRows(v SubView) int {
 	switch v {
 	case Activity, Locks:
 		return max(l.body-2-l.detail, 1)
-	case Statements:
+	case Statements, Servers:
 		return max(l.body-2, 1)
 	case Tables:
 		idx := 1 // "no unused indexes"
@@ -49,9 +49,9 @@ func (l layout) listRows(v SubView) int {
 func (t *Tab) selectedBackendRaw() bool {
 	switch t.view {
 	case Activity:
-		return len(t.d.acts) > 0
+		return len(t.act.acts) > 0
 	case Locks:
-		return len(t.d.locks) > 0
+		return len(t.lk.rows) > 0
 	}
 	return false
 }

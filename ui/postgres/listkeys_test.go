@@ -60,8 +60,8 @@ func TestRunningOnlyByDefault(t *testing.T) {
 	if !strings.Contains(frame, marker) {
 		t.Errorf("header lacks %q:\n%s", marker, frame)
 	}
-	if h := tab.keys.Idle.Help(); !tab.keys.Idle.Enabled() || h.Key != "i" || h.Desc != "show idle" {
-		t.Errorf("help offers %q %q (enabled %v), want i show idle", h.Key, h.Desc, tab.keys.Idle.Enabled())
+	if h := tab.act.keys.Idle.Help(); !tab.act.keys.Idle.Enabled() || h.Key != "i" || h.Desc != "show idle" {
+		t.Errorf("help offers %q %q (enabled %v), want i show idle", h.Key, h.Desc, tab.act.keys.Idle.Enabled())
 	}
 
 	press(tab, "i")
@@ -72,7 +72,7 @@ func TestRunningOnlyByDefault(t *testing.T) {
 	if strings.Contains(frame, "running only") || strings.Contains(frame, "idle hidden") {
 		t.Errorf("after i the header still says running only:\n%s", frame)
 	}
-	if h := tab.keys.Idle.Help(); h.Desc != "hide idle" {
+	if h := tab.act.keys.Idle.Help(); h.Desc != "hide idle" {
 		t.Errorf("after i, help says %q, want hide idle", h.Desc)
 	}
 	press(tab, "i")
@@ -149,12 +149,12 @@ func TestBackgroundBelowClients(t *testing.T) {
 			if rev {
 				press(tab, "I")
 			}
-			check(tab.actSort.String()+" reversed "+strconv.FormatBool(rev), 6)
+			check(tab.act.sort.String()+" reversed "+strconv.FormatBool(rev), 6)
 		}
 		press(tab, "s")
 	}
-	if tab.actSort != ByQueryAge {
-		t.Fatalf("s did not cycle back to query age (%v)", tab.actSort)
+	if tab.act.sort != ByQueryAge {
+		t.Fatalf("s did not cycle back to query age (%v)", tab.act.sort)
 	}
 	if _, pid, _, _ := tab.SelectedBackend(); pid != pidReport {
 		t.Errorf("the top row is pid %d, want the 12-minute report %d, not the 20-minute parallel worker", pid, pidReport)
@@ -213,7 +213,7 @@ func TestReverseSort(t *testing.T) {
 	if !strings.Contains(frame, "TOTAL▲") || !strings.Contains(frame, "sort total size, reversed") {
 		t.Errorf("reversed tables: header does not say so:\n%s", frame)
 	}
-	if !slices.IsSortedFunc(tab.d.tables, func(a, b *pg.Table) int { return int(a.TotalBytes - b.TotalBytes) }) {
+	if !slices.IsSortedFunc(tab.tbl.tables, func(a, b *pg.Table) int { return int(a.TotalBytes - b.TotalBytes) }) {
 		t.Error("reversed tables are not smallest first")
 	}
 	if rows := tableRows(frame); len(rows) == 0 || !strings.Contains(rows[0], " settings ") {
@@ -227,11 +227,11 @@ func TestReverseSort(t *testing.T) {
 	if frame := tab.View(ctx); !strings.Contains(frame, "TOTAL▲") {
 		t.Errorf("reversed statements: want TOTAL▲:\n%s", frame)
 	}
-	if !slices.IsSortedFunc(tab.d.stmts, func(a, b *pg.Statement) int { return int(a.TotalTime - b.TotalTime) }) {
+	if !slices.IsSortedFunc(tab.stmt.stmts, func(a, b *pg.Statement) int { return int(a.TotalTime - b.TotalTime) }) {
 		t.Error("reversed statements are not the smallest total time first")
 	}
 	press(tab, "d")
-	if tab.keys.Reverse.Enabled() {
+	if tab.sub(tab.view).keyMap().Reverse.Enabled() {
 		t.Error("I is offered in the databases view, which has no order")
 	}
 }

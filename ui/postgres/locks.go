@@ -79,38 +79,67 @@ func lockColumns() []widgets.Column {
 	}
 }
 
-func (t *Tab) locksView(ctx view.Context, l layout) []string {
+// locksModel is the locks sub-view: the lock-wait forest, flattened.
+type locksModel struct {
+	list
+	keyed
+	noKeys
+	rows []lockRow
+}
+
+func (m *locksModel) listLen() int       { return len(m.rows) }
+func (m *locksModel) listID(i int) int64 { return int64(m.rows[i].node.PID) }
+func (m *locksModel) derive(d *derived) {
+	m.rows = nil
+	if d.snap != nil {
+		m.rows = flattenLocks(d.snap.LockTree)
+	}
+}
+func (m *locksModel) reorder(*derived) {}
+
+// selected is the session under the cursor, or nil when none is (or it
+// is gone from the activity).
+func (m *locksModel) selected(d *derived) *pg.Backend {
+	if c := m.cur; c.Sel >= 0 && c.Sel < len(m.rows) {
+		if r := d.byPID[m.rows[c.Sel].node.PID]; r != nil {
+			return r.b
+		}
+	}
+	return nil
+}
+
+func (m *locksModel) view(ctx view.Context, d *derived, l layout) []string {
 	st := ctx.Styles
 	roots := 0
-	for _, r := range t.d.locks {
+	for _, r := range m.rows {
 		if r.root {
 			roots++
 		}
 	}
-	if len(t.d.locks) == 0 {
+	if len(m.rows) == 0 {
 		return []string{" " + st.Title.Render("Lock waits"), " " + st.OK.Render("no lock waits")}
 	}
 	title := " " + st.Title.Render("Lock waits") + " " + strconv.Itoa(roots) + " root blocker" + plural(roots) +
-		" · " + strconv.Itoa(waitingCount(t.d.locks)) + " sessions waiting" +
+		" · " + strconv.Itoa(waitingCount(m.rows)) + " sessions waiting" +
 		st.Muted.Render("   BLOCKS: sessions behind it · WAITED: blocking or waiting for")
 	cols := lockColumns()
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Locks)
-	c := t.cursors[Locks]
-	for i := c.Offset; i < min(c.Offset+rows, len(t.d.locks)); i++ {
-		lines = append(lines, t.lockLine(ctx, cols, widths, t.d.locks[i], i == c.Sel))
+	c := m.cur
+	for i := c.Offset; i < min(c.Offset+rows, len(m.rows)); i++ {
+		lines = append(lines, lockLine(ctx, d, cols, widths, m.rows[i], i == c.Sel))
 	}
 	lines = pad(lines, 2+rows)
 	if l.detail > 0 {
-		lines = append(lines, t.detailView(ctx, l.detail)...)
+		lines = append(lines, d.detailView(ctx, l.detail)...)
 	}
 	return lines
 }
 
 // lockLine renders one node: a root blocker shows how many wait behind it
 // and for how long; a waiting session its wait, lock mode and target.
-func (t *Tab) lockLine(ctx view.Context, cols []widgets.Column, widths []int, r lockRow, selected bool) string {
+func lockLine(ctx view.Context, d *derived, cols []widgets.Column, widths []int, r lockRow, selected bool) string {
 	st := ctx.Styles
 	n := r.node
 	var cells [lkCols]string
@@ -131,7 +160,7 @@ func (t *Tab) lockLine(ctx view.Context, cols []widgets.Column, widths []int, r 
 		// "AccessExclusive" for AccessExclusiveLock: the suffix is on every mode.
 		cells[lkMode], cells[lkOn] = lockMode(n.Lock), lockTarget(n.Lock)
 	}
-	if a := t.d.byPID[n.PID]; a != nil {
+	if a := d.byPID[n.PID]; a != nil {
 		cells[lkUser], cells[lkState], cells[lkQuery] = a.user, a.state, a.query
 	} else {
 		cells[lkQuery] = "(session gone)"

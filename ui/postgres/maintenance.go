@@ -13,22 +13,59 @@ import (
 	"github.com/stacktop/stacktop/ui/widgets"
 )
 
-func (t *Tab) maintenanceView(ctx view.Context, l layout) []string {
+// maxMaintRows caps the rows each maintenance list keeps.
+const maxMaintRows = 50
+
+// maintenanceModel is the maintenance sub-view: vacuums running, long and
+// idle transactions, the tables with the most dead tuples.
+type maintenanceModel struct {
+	keyed
+	noKeys
+	longXact []pg.Backend // transactions past LongQueryWarn
+	idleTx   []pg.Backend
+	dead     []pg.Table // most dead tuples
+}
+
+func (m *maintenanceModel) derive(d *derived) {
+	s := d.snap
+	m.longXact, m.idleTx, m.dead = nil, nil, nil
+	if s == nil {
+		return
+	}
+	m.longXact = capRows(s.LongTransactions(d.opts.Thresholds.LongQueryWarn))
+	m.idleTx = capRows(s.IdleInTransaction())
+	for _, tb := range s.TopDeadTuples(maxMaintRows) {
+		if tb.DeadTuples > 0 {
+			m.dead = append(m.dead, tb)
+		}
+	}
+}
+
+func (m *maintenanceModel) reorder(*derived) {}
+
+func capRows(b []pg.Backend) []pg.Backend {
+	if len(b) > maxMaintRows {
+		return b[:maxMaintRows]
+	}
+	return b
+}
+
+func (mm *maintenanceModel) view(ctx view.Context, d *derived, l layout) []string {
 	st := ctx.Styles
-	s := t.d.snap
+	s := d.snap
 	m := s.Maintenance
 	head := " " + st.Title.Render("Maintenance") + "  oldest xmin age " + thousands(m.OldestXminAge)
 	if m.OldestXminHolder != "" {
 		head += " held by " + sanitize.Line(m.OldestXminHolder)
 	}
-	secs := []section{t.vacuumSection(ctx), t.longXactSection(ctx), t.idleTxSection(ctx), t.deadSection(ctx)}
+	secs := []section{vacuumSection(ctx, d), mm.longXactSection(ctx, d), mm.idleTxSection(ctx, d), mm.deadSection(ctx, d)}
 	lines := []string{widgets.Truncate(head, ctx.Width)}
 	return append(lines, shareSections(ctx, secs, l.body-1)...)
 }
 
-func (t *Tab) vacuumSection(ctx view.Context) section {
+func vacuumSection(ctx view.Context, d *derived) section {
 	st := ctx.Styles
-	vs := t.d.snap.Maintenance.Vacuums
+	vs := d.snap.Maintenance.Vacuums
 	return section{
 		title: "Vacuums running", empty: "none",
 		cols: []widgets.Column{{Width: 1}, {Title: "PID", Width: 7, Right: true}, {Title: "DATABASE", Width: 10, Drop: 2},
@@ -50,8 +87,8 @@ func (t *Tab) vacuumSection(ctx view.Context) section {
 
 // sessionCells is a backend row of the maintenance lists; since is the age
 // the list is about (the transaction's, or the time idle).
-func (t *Tab) sessionCells(b pg.Backend, first, second pg.Age) []string {
-	r := t.d.byPID[b.PID]
+func (d *derived) sessionCells(b pg.Backend, first, second pg.Age) []string {
+	r := d.byPID[b.PID]
 	user, db, query := "", "", ""
 	if r != nil {
 		user, db, query = r.user, r.db, r.query
@@ -65,14 +102,14 @@ func sessionColumns(first, second string) []widgets.Column {
 		{Title: "QUERY", Width: 16, Flex: true}}
 }
 
-func (t *Tab) longXactSection(ctx view.Context) section {
-	bs := t.d.longXact
-	crit := t.opts.Thresholds.LongQueryCrit
+func (m *maintenanceModel) longXactSection(ctx view.Context, d *derived) section {
+	bs := m.longXact
+	crit := d.opts.Thresholds.LongQueryCrit
 	return section{
-		title: "Long transactions", note: "open for " + format.Duration(t.opts.Thresholds.LongQueryWarn) + " or more",
-		empty: "none over " + format.Duration(t.opts.Thresholds.LongQueryWarn),
+		title: "Long transactions", note: "open for " + format.Duration(d.opts.Thresholds.LongQueryWarn) + " or more",
+		empty: "none over " + format.Duration(d.opts.Thresholds.LongQueryWarn),
 		cols:  sessionColumns("XACT AGE", "QUERY AGE"), n: len(bs),
-		cells: func(i int) []string { return t.sessionCells(bs[i], bs[i].XactAge, bs[i].QueryAge) },
+		cells: func(i int) []string { return d.sessionCells(bs[i], bs[i].XactAge, bs[i].QueryAge) },
 		style: func(i int) *lipgloss.Style {
 			if bs[i].XactAge.D >= crit {
 				return &ctx.Styles.Bad
@@ -82,13 +119,13 @@ func (t *Tab) longXactSection(ctx view.Context) section {
 	}
 }
 
-func (t *Tab) idleTxSection(ctx view.Context) section {
-	bs := t.d.idleTx
-	th := t.opts.Thresholds.IdleInTransaction
+func (m *maintenanceModel) idleTxSection(ctx view.Context, d *derived) section {
+	bs := m.idleTx
+	th := d.opts.Thresholds.IdleInTransaction
 	return section{
 		title: "Idle in transaction", note: "flagged after " + format.Duration(th), empty: "none",
 		cols: sessionColumns("IDLE FOR", "XACT AGE"), n: len(bs),
-		cells: func(i int) []string { return t.sessionCells(bs[i], bs[i].StateAge, bs[i].XactAge) },
+		cells: func(i int) []string { return d.sessionCells(bs[i], bs[i].StateAge, bs[i].XactAge) },
 		style: func(i int) *lipgloss.Style {
 			if bs[i].StateAge.D >= th {
 				return &ctx.Styles.Bad
@@ -98,11 +135,11 @@ func (t *Tab) idleTxSection(ctx view.Context) section {
 	}
 }
 
-func (t *Tab) deadSection(ctx view.Context) section {
-	ts := t.d.dead
+func (m *maintenanceModel) deadSection(ctx view.Context, d *derived) section {
+	ts := m.dead
 	when := func(at time.Time) string { return agoOrNever(ctx, at) }
 	return section{
-		title: "Most dead tuples", note: "tables of " + sanitize.Line(t.d.snap.Server.Database) + ", read " + sinceText(ctx, t.d.snap.TablesAt),
+		title: "Most dead tuples", note: "tables of " + sanitize.Line(d.snap.Server.Database) + ", read " + sinceText(ctx, d.snap.TablesAt),
 		empty: "none (tables are read on the slow cadence)",
 		cols: []widgets.Column{{Width: 1}, {Title: "TABLE", Width: 28}, {Title: "DEAD", Width: 9, Right: true},
 			{Title: "LIVE", Width: 9, Right: true, Drop: 3}, {Title: "DEAD%", Width: 6, Right: true},

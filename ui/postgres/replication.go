@@ -38,9 +38,19 @@ func slotColumns() []widgets.Column {
 	}
 }
 
-func (t *Tab) replicationView(ctx view.Context, l layout) []string {
+// replicationModel is the replication sub-view: the WAL receiver of a
+// standby, the standbys of a primary, the slots. It has no state.
+type replicationModel struct {
+	keyed
+	noKeys
+}
+
+func (*replicationModel) derive(*derived)  {}
+func (*replicationModel) reorder(*derived) {}
+
+func (*replicationModel) view(ctx view.Context, t *derived, l layout) []string {
 	st := ctx.Styles
-	r := t.d.snap.Replication
+	r := t.snap.Replication
 	if len(r.Standbys) == 0 && len(r.Slots) == 0 && r.Receiver == nil {
 		return []string{" " + st.Title.Render("Replication"), " " + st.Muted.Render("not replicating: no standbys, no replication slots, not a standby")}
 	}
@@ -60,7 +70,7 @@ func (t *Tab) replicationView(ctx view.Context, l layout) []string {
 }
 
 // receiverLines describe the WAL receiver of a standby.
-func (t *Tab) receiverLines(ctx view.Context, rc *pg.Receiver) []string {
+func (t *derived) receiverLines(ctx view.Context, rc *pg.Receiver) []string {
 	st := ctx.Styles
 	status := sanitize.Line(rc.Status)
 	if status == "" {
@@ -81,7 +91,7 @@ func (t *Tab) receiverLines(ctx view.Context, rc *pg.Receiver) []string {
 	}
 }
 
-func (t *Tab) standbyLines(ctx view.Context, sbs []pg.Standby) []string {
+func (t *derived) standbyLines(ctx view.Context, sbs []pg.Standby) []string {
 	st := ctx.Styles
 	title := " " + st.Title.Render("Standbys") + " " + strconv.Itoa(len(sbs)) + st.Muted.Render("   lag in bytes / time behind this server")
 	if len(sbs) == 0 {
@@ -102,7 +112,7 @@ func (t *Tab) standbyLines(ctx view.Context, sbs []pg.Standby) []string {
 	return lines
 }
 
-func (t *Tab) slotLines(ctx view.Context, r pg.Replication) []string {
+func (t *derived) slotLines(ctx view.Context, r pg.Replication) []string {
 	st := ctx.Styles
 	title := " " + st.Title.Render("Slots") + " " + strconv.Itoa(len(r.Slots)) + st.Muted.Render("   read "+sinceText(ctx, r.SlotsAt))
 	if len(r.Slots) == 0 {
@@ -131,4 +141,4 @@ func (t *Tab) slotLines(ctx view.Context, r pg.Replication) []string {
 }
 
 // addr is a client address for display, masked under redaction.
-func (t *Tab) addr(a string) string { return clientAddr(a, false, t.opts.Redact) }
+func (t *derived) addr(a string) string { return clientAddr(a, false, t.opts.Redact) }

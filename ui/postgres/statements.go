@@ -4,9 +4,13 @@ import (
 	"cmp"
 	"strconv"
 
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
 	pg "github.com/stacktop/stacktop/collectors/postgres"
 	"github.com/stacktop/stacktop/ui/format"
 	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
@@ -99,9 +103,58 @@ func statementColumns(sortCol string, order widgets.SortOrder) []widgets.Column 
 	return widgets.MarkSorted(cols, sortCol, order)
 }
 
-func (t *Tab) statementsView(ctx view.Context, l layout) []string {
+// statementsModel is the statements sub-view: pg_stat_statements sorted
+// (s, I) and filtered (/) by query text, user or database.
+type statementsModel struct {
+	list
+	keyed
+	sort   StatementSort
+	rev    bool // I: the order reversed
+	filter textinput.Model
+	stmts  []*pg.Statement
+	text   []string // stmts' query lines, same order
+}
+
+func newStatementsModel(st *theme.Styles) *statementsModel {
+	return &statementsModel{keyed: newKeyed(), filter: widgets.NewPrompt(st, "/", "text, or db:… user:…")}
+}
+
+func (m *statementsModel) prompt() *textinput.Model { return &m.filter }
+func (m *statementsModel) listLen() int             { return len(m.stmts) }
+func (m *statementsModel) listID(i int) int64       { return m.stmts[i].QueryID }
+func (m *statementsModel) reverse()                 { m.rev = !m.rev }
+
+func (m *statementsModel) update(msg tea.KeyMsg, d *derived) bool { return sortKeys(m, msg, d) }
+func (m *statementsModel) derive(*derived)                        { m.stmts, m.text = nil, nil }
+
+func (m *statementsModel) cycleSort(*derived) {
+	m.sort = (m.sort + 1) % statementSorts
+	m.rev = false
+}
+
+func (m *statementsModel) reorder(d *derived) {
+	// The filter matches the query as drawn (redacted when asked), so it
+	// never finds what the screen does not show.
+	terms := parseFilter(m.filter.Value(), statementFields)
+	m.stmts, m.text = nil, nil
+	for _, st := range orderStatements(d.snap.Statements.Rows, m.sort, m.rev) {
+		if line := queryLine(st.Query, d.opts.Redact); statementMatches(st, line, terms) {
+			m.stmts, m.text = append(m.stmts, st), append(m.text, line)
+		}
+	}
+}
+
+// selected is the statement under the cursor, or nil.
+func (m *statementsModel) selected() *pg.Statement {
+	if c := m.cur; c.Sel >= 0 && c.Sel < len(m.stmts) {
+		return m.stmts[c.Sel]
+	}
+	return nil
+}
+
+func (m *statementsModel) view(ctx view.Context, d *derived, l layout) []string {
 	st := ctx.Styles
-	ss := t.d.snap.Statements
+	ss := d.snap.Statements
 	if !ss.Available {
 		note := sanitize.Line(ss.Note)
 		if note == "" {
@@ -113,22 +166,22 @@ func (t *Tab) statementsView(ctx view.Context, l layout) []string {
 		}
 		return out
 	}
-	title := " " + st.Title.Render("Statements") + " " + strconv.Itoa(len(ss.Rows)) + "   sort " + t.sortLabel(ctx, t.stmtSort.String(), Statements) +
-		t.filterState(ctx, Statements, len(t.d.stmts)) +
+	title := " " + st.Title.Render("Statements") + " " + strconv.Itoa(len(ss.Rows)) + "   sort " + sortLabel(ctx, m.sort.String(), m.rev) +
+		filterState(ctx, &m.filter, len(m.stmts)) +
 		st.Muted.Render("   pg_stat_statements, read "+sinceText(ctx, ss.At)+" · times since the entry was created") +
-		t.filterHint(ctx, Statements, "text, db: user:")
-	cols := statementColumns(t.stmtSort.column(), t.stmtSort.order().Reversed(t.rev[Statements]))
+		filterHint(ctx, &m.filter, "text, db: user:")
+	cols := statementColumns(m.sort.column(), m.sort.order().Reversed(m.rev))
 	widths := widgets.Layout(cols, ctx.Width)
 	lines := []string{widgets.Truncate(title, ctx.Width), st.TableHeader.Render(widgets.Header(cols, widths))}
 	rows := l.listRows(Statements)
-	c := t.cursors[Statements]
-	for i := c.Offset; i < min(c.Offset+rows, len(t.d.stmts)); i++ {
-		lines = append(lines, statementRow(ctx, cols, widths, t.d.stmts[i], t.d.stmtText[i], i == c.Sel))
+	c := m.cur
+	for i := c.Offset; i < min(c.Offset+rows, len(m.stmts)); i++ {
+		lines = append(lines, statementRow(ctx, cols, widths, m.stmts[i], m.text[i], i == c.Sel))
 	}
 	switch {
-	case len(t.d.stmts) == 0 && t.filters[Statements].Value() != "":
-		lines = append(lines, noMatch(ctx, "statement", t.filters[Statements].Value()))
-	case len(t.d.stmts) == 0:
+	case len(m.stmts) == 0 && m.filter.Value() != "":
+		lines = append(lines, noMatch(ctx, "statement", m.filter.Value()))
+	case len(m.stmts) == 0:
 		lines = append(lines, " "+st.Muted.Render("no statements recorded yet"))
 	}
 	return lines

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,15 +24,20 @@ func (t *Tab) Summary(ctx view.Context, width, height int) string {
 	return view.JoinLines(t.SummaryLines(ctx, width, height))
 }
 
-// SummaryLines implements view.Launcher: per target its health and
+// SummaryLines implements view.Launcher. One target: its health and
 // connection use, then its worst offenders — the longest running query,
 // root blockers, sessions idle in a transaction, replication lag — or why
-// there is no data. Every target gets at least its first line. A target's
-// line opens the target, an offender's the session it names.
+// there is no data. Several: the worst problems of all of them, ranked,
+// each naming its target, then one line per target (see ranked). A
+// target's line opens the target (its servers row when there are several),
+// an offender's the session it names.
 func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLine {
 	st := ctx.Styles
 	if len(t.order) == 0 {
 		return view.Lines(wrap(st.Muted.Render("not configured — add a [[postgres]] section to the config"), width, height), nil)
+	}
+	if len(t.order) > 1 {
+		return t.ranked(ctx, width, height)
 	}
 	var out []view.SummaryLine
 	for i, name := range t.order {
@@ -106,26 +113,42 @@ func (t *Tab) historySummary(ctx view.Context, tg *target, first string, width i
 // offenders are a snapshot's worst sessions and lags, worst kind first;
 // a line naming a session opens it.
 func (t *Tab) offenders(ctx view.Context, src collectors.SourceID, s *pg.Snapshot) []view.SummaryLine {
+	var out []view.SummaryLine
+	for _, o := range t.offenses(ctx, src, s) {
+		out = append(out, o.line)
+	}
+	return out
+}
+
+// offense is a summary line and how bad it is (sevNone, sevWarn, sevCrit).
+type offense struct {
+	line  view.SummaryLine
+	level severity
+}
+
+// offenses are offenders' lines with their severity.
+func (t *Tab) offenses(ctx view.Context, src collectors.SourceID, s *pg.Snapshot) []offense {
 	st := ctx.Styles
 	th := t.opts.Thresholds
-	var out []view.SummaryLine
+	var out []offense
 	session := func(what view.JumpKind, pid int) *view.Jump {
 		return &view.Jump{Source: src, What: what, PID: pid}
 	}
 	for _, root := range s.LockTree {
-		out = append(out, view.SummaryLine{Text: st.Bad.Render("! pid " + strconv.Itoa(root.PID) + " blocks " + strconv.Itoa(root.BlockedCount) +
-			" for " + format.Duration(root.LongestWait)), Jump: session(view.JumpBlocker, root.PID)})
+		out = append(out, offense{view.SummaryLine{Text: st.Bad.Render("! pid " + strconv.Itoa(root.PID) + " blocks " + strconv.Itoa(root.BlockedCount) +
+			" for " + format.Duration(root.LongestWait)), Jump: session(view.JumpBlocker, root.PID)}, sevCrit})
 	}
 	if b := longestQuery(s); b != nil {
 		text := "longest query " + format.Duration(b.QueryAge.D) + " pid " + strconv.Itoa(b.PID) + " " +
 			sanitize.Line(b.User) + ": " + queryLine(b.Query, t.opts.Redact)
+		level := sevNone
 		switch {
 		case b.QueryAge.D >= th.LongQueryCrit:
-			text = st.Bad.Render("! " + text)
+			text, level = st.Bad.Render("! "+text), sevCrit
 		case b.QueryAge.D >= th.LongQueryWarn:
-			text = st.Warn.Render("~ " + text)
+			text, level = st.Warn.Render("~ "+text), sevWarn
 		}
-		out = append(out, view.SummaryLine{Text: text, Jump: session(view.JumpBackend, b.PID)})
+		out = append(out, offense{view.SummaryLine{Text: text, Jump: session(view.JumpBackend, b.PID)}, level})
 	}
 	idle := 0
 	var longest pg.Age
@@ -140,11 +163,14 @@ func (t *Tab) offenders(ctx view.Context, src collectors.SourceID, s *pg.Snapsho
 	}
 	if idle > 0 {
 		// Opens the longest idle one: the likeliest to hold what others wait for.
-		out = append(out, view.SummaryLine{Text: st.Bad.Render("! " + strconv.Itoa(idle) + " idle in transaction, longest " + format.Duration(longest.D)),
-			Jump: session(view.JumpBackend, longestPID)})
+		out = append(out, offense{view.SummaryLine{Text: st.Bad.Render("! " + strconv.Itoa(idle) + " idle in transaction, longest " + format.Duration(longest.D)),
+			Jump: session(view.JumpBackend, longestPID)}, sevCrit})
 	}
-	repl := view.Lines(t.replicationSummary(ctx, s), &view.Jump{Source: src, What: view.JumpSource})
-	return append(out, repl...)
+	texts, levels := t.replicationSummary(ctx, s)
+	for i, text := range texts {
+		out = append(out, offense{view.SummaryLine{Text: text, Jump: &view.Jump{Source: src, What: view.JumpSource}}, levels[i]})
+	}
+	return out
 }
 
 // longestQuery is the active client query running longest, or nil.
@@ -163,18 +189,23 @@ func longestQuery(s *pg.Snapshot) *pg.Backend {
 }
 
 // replicationSummary is the worst standby's replay lag on a primary, or the
-// receiver's delay on a standby.
-func (t *Tab) replicationSummary(ctx view.Context, s *pg.Snapshot) []string {
+// receiver's delay on a standby, with each line's severity.
+func (t *Tab) replicationSummary(ctx view.Context, s *pg.Snapshot) ([]string, []severity) {
 	st := ctx.Styles
 	th := t.opts.Thresholds.ReplicationLag
 	r := s.Replication
 	var out []string
-	if rc := r.Receiver; rc != nil {
-		text := "standby: replay delay " + orDash(age(rc.ReplayDelay)) + ", " + format.Bytes(uint64(max(rc.ReplayLagBytes, 0))) + " to replay"
-		if rc.ReplayDelay.Valid && rc.ReplayDelay.D >= th {
-			text = st.Bad.Render("! " + text)
+	var levels []severity
+	add := func(text string, bad bool) {
+		level := sevNone
+		if bad {
+			text, level = st.Bad.Render("! "+text), sevCrit
 		}
-		out = append(out, text)
+		out, levels = append(out, text), append(levels, level)
+	}
+	if rc := r.Receiver; rc != nil {
+		add("standby: replay delay "+orDash(age(rc.ReplayDelay))+", "+format.Bytes(uint64(max(rc.ReplayLagBytes, 0)))+" to replay",
+			rc.ReplayDelay.Valid && rc.ReplayDelay.D >= th)
 	}
 	var worst *pg.Standby
 	for i := range r.Standbys {
@@ -183,19 +214,15 @@ func (t *Tab) replicationSummary(ctx view.Context, s *pg.Snapshot) []string {
 		}
 	}
 	if worst != nil {
-		text := strconv.Itoa(len(r.Standbys)) + " standby" + plural(len(r.Standbys)) + ", worst replay lag " + sanitize.Line(worst.Application) + " " +
-			lagText(worst.ReplayLagBytes, worst.ReplayLag)
-		if worst.ReplayLag.Valid && worst.ReplayLag.D >= th {
-			text = st.Bad.Render("! " + text)
-		}
-		out = append(out, text)
+		add(strconv.Itoa(len(r.Standbys))+" standby"+plural(len(r.Standbys))+", worst replay lag "+sanitize.Line(worst.Application)+" "+
+			lagText(worst.ReplayLagBytes, worst.ReplayLag), worst.ReplayLag.Valid && worst.ReplayLag.D >= th)
 	}
 	for _, sl := range r.Slots {
 		if !sl.Active && sl.RetainedBytes > 0 {
-			out = append(out, st.Bad.Render("! inactive slot "+sanitize.Line(sl.Name)+" retains "+format.Bytes(uint64(sl.RetainedBytes))))
+			add("inactive slot "+sanitize.Line(sl.Name)+" retains "+format.Bytes(uint64(sl.RetainedBytes)), true)
 		}
 	}
-	return out
+	return out, levels
 }
 
 // wrap wraps s to width and keeps at most n lines.
@@ -205,4 +232,67 @@ func wrap(s string, width, n int) []string {
 		lines = lines[:n]
 	}
 	return lines
+}
+
+// ranked is the summary of several targets: their problems, the worst
+// first whichever target has them, each line naming its target ("main: !
+// pid 101 blocks 3…"); then one line per target with its health, the
+// worst first, each opening that target's row of the servers view. At
+// least half the lines (or all the targets) are kept for the targets.
+func (t *Tab) ranked(ctx view.Context, width, height int) []view.SummaryLine {
+	st := ctx.Styles
+	type ranked struct {
+		line  view.SummaryLine
+		level int
+	}
+	var probs, targets []ranked
+	for _, name := range t.order {
+		tg := t.targets[name]
+		h := healthOf(tg, ctx.Now)
+		self := &view.Jump{Source: tg.upd.Source, What: view.JumpSource}
+		label := sanitize.Line(name)
+		style, word := serverHealthStyle(st, tg, ctx.Now)
+		first := label + " " + word
+		if style != nil {
+			first = label + " " + style.Render(word)
+		}
+		level := 0
+		switch h {
+		case healthDown, healthStale, healthDegraded:
+			level = int(h) // above every offense's level
+			cause := "data from " + format.Age(ctx.Now, tg.upd.LastGood) + " ago"
+			if tg.upd.Err != nil {
+				cause = tg.upd.Err.Error()
+			}
+			probs = append(probs, ranked{view.SummaryLine{Text: first + ": " + style.Render(sanitize.Line(cause)), Jump: self}, level})
+		}
+		if s := tg.snap; s != nil && h != healthDown {
+			first += " · " + t.connections(ctx, s.Server) + " · " + rateNum(s.Total.TPS) + " tps"
+			for _, o := range t.offenses(ctx, tg.upd.Source, s) {
+				if o.level > sevNone {
+					o.line.Text = label + ": " + o.line.Text
+					probs = append(probs, ranked{o.line, int(o.level)})
+					level = max(level, int(o.level))
+				}
+			}
+		}
+		targets = append(targets, ranked{view.SummaryLine{Text: first, Jump: self}, level})
+	}
+	worst := func(a, b ranked) int { return cmp.Compare(b.level, a.level) }
+	slices.SortStableFunc(probs, worst)
+	slices.SortStableFunc(targets, worst)
+	keep := min(len(targets), max(height-len(probs), (height+1)/2))
+	var out []view.SummaryLine
+	for _, p := range probs[:min(len(probs), height-keep)] {
+		p.line.Text = widgets.Truncate(p.line.Text, width)
+		out = append(out, p.line)
+	}
+	for i, tl := range targets[:keep] {
+		if i == keep-1 && keep < len(targets) {
+			tl.line.Text = st.Muted.Render("… " + strconv.Itoa(len(targets)-keep+1) + " more targets: v in the Postgres tab lists them")
+		}
+		tl.line.Text = widgets.Truncate(tl.line.Text, width)
+		out = append(out, tl.line)
+	}
+	return out
 }

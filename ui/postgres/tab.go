@@ -1,8 +1,9 @@
-// Package postgres is the Postgres tab: one or more targets, each with
-// sub-views for activity (sortable, filterable, with a detail pane), the
-// lock-wait tree, per-database throughput with sparklines, replication,
-// maintenance, tables and indexes, and top statements; plus the Overview box
-// with each target's worst offenders.
+// Package postgres is the Postgres tab: every target side by side in the
+// servers view, and for each its sub-views — activity (sortable,
+// filterable, with a detail pane), the lock-wait tree, per-database
+// throughput with sparklines, replication, maintenance, tables and indexes,
+// top statements; plus the Overview box ranking the worst problems of all
+// targets.
 //
 // Everything shown is derived in Update (filter, sort, sanitizing, the join
 // with the host's process table); View only lays out what fits.
@@ -10,7 +11,6 @@ package postgres
 
 import (
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/stacktop/stacktop/collectors"
@@ -25,7 +25,8 @@ type SubView int
 
 // The sub-views, in the order ← and → step through them.
 const (
-	Activity SubView = iota
+	Servers SubView = iota
+	Activity
 	Locks
 	Databases
 	Replication
@@ -37,10 +38,11 @@ const (
 
 // String names the sub-view as its tab label shows it.
 func (v SubView) String() string {
-	return [...]string{"activity", "locks", "databases", "replication", "maintenance", "tables", "statements"}[v]
+	return [...]string{"servers", "activity", "locks", "databases", "replication", "maintenance", "tables", "statements"}[v]
 }
 
-// Tab is the Postgres tab. Build it with New.
+// Tab is the Postgres tab: a router between its sub-views' models (see
+// subview.go). Build it with New.
 type Tab struct {
 	opts    Options
 	order   []string           // target names, in the order their first update came
@@ -52,28 +54,42 @@ type Tab struct {
 	pgProcs *postgresProcs // the host's postgres processes, for local targets
 	hostOf  *hs.Snapshot   // the snapshot pgProcs was built from
 
-	d derived // the shown target's rows, rebuilt in Update
+	d derived // the shown target's sessions, rebuilt in Update
 
-	actSort   ActivitySort
-	tableSort TableSort
-	stmtSort  StatementSort
-	rev       [numViews]bool // I: the view's order reversed
-	// filters are the / prompts of the filterable views (see filterable).
-	filters  [numViews]textinput.Model
-	showIdle bool // i: idle sessions shown too (off: "running only")
-	// paused (space) freezes t.d: updates are recorded, not shown.
-	paused  bool
-	cursors [numViews]cursor
-	detail  bool
+	// The sub-views' models, by SubView; the typed pointers reach the same.
+	subs  [numViews]subModel
+	srv   *serversModel
+	act   *activityModel
+	lk    *locksModel
+	dbs   *databasesModel
+	maint *maintenanceModel
+	tbl   *tablesModel
+	stmt  *statementsModel
+
+	// paused (space) freezes t.d and the models: updates are recorded, not shown.
+	paused bool
+	detail bool // the session detail pane of activity and locks is open
+	// chosen is set once the user picks a sub-view: until then the tab
+	// opens on servers as soon as there is more than one target.
+	chosen bool
+	// drilled is set when enter opened a target from the servers view:
+	// esc goes back there. drill is the sub-view enter opens.
+	drilled bool
+	drill   SubView
 
 	width, height int
 	keys          KeyMap
 }
 
-// New returns the Postgres tab; st styles the filter prompt.
+// New returns the Postgres tab; st styles the filter prompts.
 func New(st *theme.Styles, opts Options) *Tab {
 	opts.Thresholds = opts.Thresholds.WithDefaults()
-	t := &Tab{opts: opts, targets: map[string]*target{}, filters: newFilters(st), keys: newKeyMap()}
+	t := &Tab{opts: opts, targets: map[string]*target{}, keys: newKeyMap(), view: Activity, drill: Activity}
+	t.srv = newServersModel(st, &t.order, t.targets, &t.opts)
+	t.act, t.lk, t.dbs = newActivityModel(st), &locksModel{keyed: newKeyed()}, newDatabasesModel(st)
+	t.maint, t.tbl, t.stmt = &maintenanceModel{keyed: newKeyed()}, newTablesModel(st), newStatementsModel(st)
+	t.subs = [numViews]subModel{Servers: t.srv, Activity: t.act, Locks: t.lk, Databases: t.dbs, Replication: &replicationModel{keyed: newKeyed()},
+		Maintenance: t.maint, Tables: t.tbl, Statements: t.stmt}
 	t.enableKeys()
 	return t
 }
@@ -90,8 +106,8 @@ func (t *Tab) Kinds() []collectors.Kind {
 // InputActive implements view.Tab: true while a filter prompt is open.
 func (t *Tab) InputActive() bool { return t.editing() }
 
-// KeyMap implements view.Tab.
-func (t *Tab) KeyMap() help.KeyMap { return t.keys }
+// KeyMap implements view.Tab: the tab's keys and the shown sub-view's.
+func (t *Tab) KeyMap() help.KeyMap { return tabHelp{tab: t.keys, view: *t.sub(t.view).keyMap()} }
 
 // SubView returns the shown sub-view.
 func (t *Tab) SubView() SubView { return t.view }
@@ -122,11 +138,10 @@ func (t *Tab) SelectedStatement() (target string, queryID int64, query string, o
 	if t.view != Statements {
 		return "", 0, "", false
 	}
-	c := t.cursors[Statements]
-	if c.Sel < 0 || c.Sel >= len(t.d.stmts) {
+	s := t.stmt.selected()
+	if s == nil {
 		return "", 0, "", false
 	}
-	s := t.d.stmts[c.Sel]
 	return t.Target(), s.QueryID, s.Query, true
 }
 
@@ -138,8 +153,10 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		t.receive(msg)
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
-		for v := range t.filters {
-			t.filters[v].Width = max(msg.Width/3, 20)
+		for _, m := range t.subs {
+			if f, ok := m.(filterModel); ok {
+				f.prompt().Width = max(msg.Width/3, 20)
+			}
 		}
 		t.place()
 	case tea.KeyMsg:
@@ -170,8 +187,20 @@ func (t *Tab) receive(u collectors.Update) {
 			t.order = append(t.order, tg.name)
 		}
 		changed := tg.record(u)
-		if changed && tg == t.current() && !t.paused {
+		if len(t.order) > 1 && !t.chosen && t.view != Servers {
+			t.view = Servers
+		}
+		switch {
+		case t.paused:
+		case changed && tg == t.current():
 			t.rebuild()
+		default:
+			// Another target's row changed (or its health did); its cursor
+			// is put back when the servers view is next shown.
+			t.srv.refresh()
+			if t.view == Servers {
+				t.place()
+			}
 		}
 	}
 }
@@ -193,11 +222,17 @@ func (t *Tab) snap() *pg.Snapshot {
 
 func (t *Tab) enableKeys() {
 	rows := t.listLen(t.view)
-	t.keys.enable(keyState{
-		view: t.view, rows: rows, editing: t.editing(), filtered: t.prompt().Value() != "",
-		detail: t.detail, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.showIdle,
-		sortable:  t.view == Activity || t.view == Tables || t.view == Statements,
+	p := t.prompt()
+	s := keyState{
+		view: t.view, rows: rows, editing: t.editing(), filtered: p != nil && p.Value() != "",
+		detail: t.detail, drilled: t.drilled, targets: len(t.order), data: t.d.snap != nil, paused: t.paused, showIdle: t.act.showIdle,
+		sortable: t.sortable(t.view), filterable: t.filterable(t.view),
 		hasDetail: t.view == Activity || t.view == Locks,
-	})
+	}
+	t.keys.enable(s)
+	if t.view == Servers {
+		s.data = len(t.order) > 0 // its rows are every target's
+	}
+	t.sub(t.view).keyMap().enable(s)
 	t.enableActions()
 }

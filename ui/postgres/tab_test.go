@@ -38,7 +38,8 @@ func TestSubViewSwitching(t *testing.T) {
 	}{
 		{"l", Locks, "Lock waits"}, {"d", Databases, "TPS HISTORY"}, {"r", Replication, "Standbys"},
 		{"m", Maintenance, "oldest xmin age"}, {"t", Tables, "Unused indexes"}, {"S", Statements, "pg_stat_statements"},
-		{"a", Activity, "Sessions"}, {"left", Statements, "TOTAL▼"}, {"right", Activity, "TIME▼"}, {"right", Locks, "├─102"},
+		{"a", Activity, "Sessions"}, {"left", Servers, "HEALTH"}, {"left", Statements, "TOTAL▼"}, {"right", Servers, "HEALTH"},
+		{"right", Activity, "TIME▼"}, {"right", Locks, "├─102"}, {"v", Servers, "Servers 5"},
 	}
 	for _, k := range keys {
 		press(tab, k.key)
@@ -114,7 +115,7 @@ func TestCPUSortOnlyWhenJoined(t *testing.T) {
 	}
 	for range activitySorts {
 		press(tab, "s")
-		if tab.actSort == ByCPU {
+		if tab.act.sort == ByCPU {
 			t.Fatal("s offers the CPU% order for a remote target")
 		}
 	}
@@ -328,23 +329,36 @@ func TestStaleAndDegraded(t *testing.T) {
 	}
 }
 
+// TestSummary: with several targets the Overview box ranks the problems
+// of all of them, the worst first, each naming its target, then lists the
+// targets; with one, its figures and offenders as before.
 func TestSummary(t *testing.T) {
 	tab, ctx := newTab(200, 60, 40)
 	got := tab.Summary(ctx, 70, 30)
-	for _, want := range []string{
-		"main ok · conns 39/100 · 1270 tps",
-		"! pid 101 blocks 3 for 1m35s", "! pid 105 blocks 1 for 1m00s",
-		"! longest query 12m03s pid 110 reporter: SELECT date_trunc",
-		"! 2 idle in transaction, longest 2m05s",
-		"! 2 standbys, worst replay lag replica2 96.0 MiB / 45s",
-		"! inactive slot old_debezium retains 2.0 GiB",
-		"replica ok · conns 3/100", "standby: replay delay 2s, 56.0 KiB to replay",
-		"reports waiting", "local not found",
+	wants := []string{
 		"billing down: postgres \"billing\": connect: password authentication",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("summary lacks %q:\n%s", want, got)
+		"main: ! pid 101 blocks 3 for 1m35s", "main: ! pid 105 blocks 1 for 1m00s",
+		"main: ! longest query 12m03s pid 110 reporter: SELECT date_trunc",
+		"main: ! 2 idle in transaction, longest 2m05s",
+		"main: ! 2 standbys, worst replay lag replica2 96.0 MiB / 45s",
+		"main: ! inactive slot old_debezium retains 2.0 GiB",
+		"main ok · conns 39/100 · 1270 tps", "replica ok · conns 3/100",
+		"reports waiting", "local not found",
+	}
+	at := 0
+	for _, want := range wants {
+		i := strings.Index(got[at:], want)
+		if i < 0 {
+			t.Fatalf("summary lacks %q (in this order):\n%s", want, got)
 		}
+		at += i
+	}
+	if strings.Contains(got, "standby: replay delay") {
+		t.Errorf("a lag under the threshold is ranked among the problems:\n%s", got)
+	}
+	one, _ := tabWith(200, 60, standby())
+	if s := one.Summary(ctx, 70, 10); !strings.Contains(s, "standby: replay delay 2s, 56.0 KiB to replay") {
+		t.Errorf("one target: its figures are not listed:\n%s", s)
 	}
 	for _, l := range strings.Split(tab.Summary(ctx, 40, 6), "\n") {
 		if ansi.StringWidth(l) > 40 {
@@ -407,25 +421,29 @@ func TestRedact(t *testing.T) {
 
 func TestKeyMapEnabled(t *testing.T) {
 	tab, _ := newTab(120, 30, 40)
-	k := tab.keys
-	if !k.Filter.Enabled() || !k.Sort.Enabled() || !k.Detail.Enabled() || !k.NextTarget.Enabled() || k.Accept.Enabled() {
+	k, v := tab.keys, tab.sub(tab.view).keyMap()
+	if !v.Filter.Enabled() || !v.Sort.Enabled() || !v.Detail.Enabled() || !k.NextTarget.Enabled() || v.Accept.Enabled() {
 		t.Error("activity: filter, sort, details and targets should be on, accept off")
 	}
 	press(tab, "r")
-	k = tab.keys
-	if k.Filter.Enabled() || k.Sort.Enabled() || k.Reverse.Enabled() || k.Idle.Enabled() || k.Detail.Enabled() || k.Down.Enabled() {
+	k, v = tab.keys, tab.sub(tab.view).keyMap()
+	if v.Filter.Enabled() || v.Sort.Enabled() || v.Reverse.Enabled() || v.Idle.Enabled() || v.Detail.Enabled() || k.Down.Enabled() {
 		t.Error("replication: filter, sort, reverse, idle, details and navigation should be off")
 	}
 	if !k.Pause.Enabled() {
 		t.Error("replication: space should pause")
 	}
 	press(tab, "d")
-	if k = tab.keys; !k.Filter.Enabled() || k.Sort.Enabled() || k.Idle.Enabled() {
+	if v = tab.sub(tab.view).keyMap(); !v.Filter.Enabled() || v.Sort.Enabled() || v.Idle.Enabled() {
 		t.Error("databases: filter on, sort and idle off")
 	}
 	press(tab, "a", "/")
-	if k = tab.keys; !k.Accept.Enabled() || !k.Clear.Enabled() || k.Sort.Enabled() || k.Locks.Enabled() {
+	if k, v = tab.keys, tab.sub(tab.view).keyMap(); !v.Accept.Enabled() || !v.Clear.Enabled() || v.Sort.Enabled() || k.Locks.Enabled() {
 		t.Error("while editing only accept and clear are on")
+	}
+	press(tab, "esc", "v")
+	if v = tab.sub(tab.view).keyMap(); !v.Open.Enabled() || !v.Sort.Enabled() || !v.Filter.Enabled() || v.Detail.Enabled() || v.Idle.Enabled() {
+		t.Error("servers: open, sort and filter on, details and idle off")
 	}
 	single := New(testCtx(80, 24).Styles, Options{})
 	single.Update(update("main", primary(30), nil))
@@ -451,7 +469,7 @@ func TestAccessors(t *testing.T) {
 	if _, id, q, ok := tab.SelectedStatement(); !ok || id == 0 || q == "" {
 		t.Errorf("SelectedStatement = %d %q %v", id, q, ok)
 	}
-	means := tab.d.stmts
+	means := tab.stmt.stmts
 	for i := 1; i < len(means); i++ {
 		if means[i-1].MeanTime < means[i].MeanTime {
 			t.Errorf("statements not sorted by mean time at %d", i)
@@ -495,7 +513,7 @@ func TestEmptyStates(t *testing.T) {
 func TestKeysWithoutData(t *testing.T) {
 	tab, _ := newTab(80, 24, 40)
 	press(tab, "[") // billing: down
-	if k := tab.keys; k.Filter.Enabled() || k.Sort.Enabled() || k.Detail.Enabled() || !k.NextTarget.Enabled() {
+	if k, v := tab.keys, tab.sub(tab.view).keyMap(); v.Filter.Enabled() || v.Sort.Enabled() || v.Detail.Enabled() || !k.NextTarget.Enabled() {
 		t.Error("a target without data offers filter, sort or details, or no way to another target")
 	}
 }

@@ -20,6 +20,7 @@ type target struct {
 	snap  *pg.Snapshot
 	total *widgets.History
 	dbs   map[string]*widgets.History
+	facts serverFacts // the servers view's figures of snap
 }
 
 func newTarget(name string) *target {
@@ -34,6 +35,7 @@ func (tg *target) record(u collectors.Update) bool {
 		return false
 	}
 	tg.snap = s
+	tg.facts = factsOf(s)
 	tg.total.Push(rateValue(s.Total.TPS))
 	seen := make(map[string]bool, len(s.Databases))
 	for _, db := range s.Databases {

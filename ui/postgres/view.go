@@ -16,9 +16,11 @@ func (t *Tab) View(ctx view.Context) string {
 	lines = append(lines, t.targetsLine(ctx), t.serverLine(ctx), t.viewsLine(ctx))
 	lines = append(lines, t.statusLines(ctx)...)
 	switch {
-	case t.d.snap == nil:
+	case t.d.snap == nil && (t.view != Servers || len(t.order) == 0):
+		// The servers view lists every target whatever the shown one's state.
 		lines = append(lines, t.stateBody(ctx)...)
-	case t.current() != nil && view.Historic(ctx, t.current().upd):
+	case t.view != Servers && t.current() != nil && view.Historic(ctx, t.current().upd):
+		// The servers view marks each target's own state in its row.
 		hctx := ctx
 		hctx.Now = t.d.snap.Taken // ages as of the data shown, not growing with the clock
 		lines = append(lines, view.DimLines(ctx, t.body(hctx, l))...)
@@ -40,22 +42,7 @@ func (t *Tab) View(ctx view.Context) string {
 
 // body draws the shown sub-view in l.body lines.
 func (t *Tab) body(ctx view.Context, l layout) []string {
-	switch t.view {
-	case Activity:
-		return t.activityView(ctx, l)
-	case Locks:
-		return t.locksView(ctx, l)
-	case Databases:
-		return t.databasesView(ctx, l)
-	case Replication:
-		return t.replicationView(ctx, l)
-	case Maintenance:
-		return t.maintenanceView(ctx, l)
-	case Tables:
-		return t.tablesView(ctx, l)
-	default:
-		return t.statementsView(ctx, l)
-	}
+	return t.sub(t.view).view(ctx, &t.d, l)
 }
 
 // pad appends empty lines to lines until it has n.
