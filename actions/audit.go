@@ -62,7 +62,14 @@ type Record struct {
 	Time      time.Time `json:"time"`
 	OSUser    string    `json:"os_user"`
 	SSHClient string    `json:"ssh_client,omitempty"`
-	Host      string    `json:"host"`
+	// User, Role, KeyFingerprint and RemoteAddr say which served session
+	// acted (`stacktop serve`): its configured user, the role and key that
+	// authenticated it, and the client's address. Empty locally.
+	User           string `json:"user,omitempty"`
+	Role           Role   `json:"role,omitempty"`
+	KeyFingerprint string `json:"key_fingerprint,omitempty"`
+	RemoteAddr     string `json:"remote_addr,omitempty"`
+	Host           string `json:"host"`
 	// Action is the action's ID ("docker.restart").
 	Action      string  `json:"action"`
 	Risk        Risk    `json:"risk"`

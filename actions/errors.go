@@ -29,6 +29,8 @@ const (
 	ScopeTarget Scope = "target"
 	// ScopeSession: switched on in this session (the UI's toggle).
 	ScopeSession Scope = "session"
+	// ScopeRole: a served session whose key has the viewer role.
+	ScopeRole Scope = "role"
 )
 
 // ReadOnlyError is the Runner's refusal of a non-read action under read-only.
@@ -46,6 +48,8 @@ func (e *ReadOnlyError) Error() string {
 		how = "stacktop runs read-only (--read-only, --demo or read_only in the config) — restart it without read-only to act"
 	case ScopeTarget:
 		how = fmt.Sprintf("source %s:%s is read_only = true in the config — change the config to act on it", e.Target.Kind, e.Target.Source)
+	case ScopeRole:
+		how = "your key has the viewer role — log in with an operator's key to act"
 	default:
 		how = "this session was switched to read-only — switch it back to act"
 	}
@@ -88,6 +92,9 @@ const (
 	OutcomeOK                 Outcome = "ok"
 	OutcomeRefusedReadOnly    Outcome = "refused_read_only"
 	OutcomeRefusedUnconfirmed Outcome = "refused_unconfirmed"
+	// OutcomeRefusedBusy: another action (perhaps another session's) was
+	// still changing the same target.
+	OutcomeRefusedBusy Outcome = "refused_busy"
 	// OutcomeRefusedAudit: the audit log was unusable beforehand, so the
 	// action did not run (this line is written if the log recovered).
 	OutcomeRefusedAudit Outcome = "refused_audit"

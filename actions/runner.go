@@ -57,10 +57,14 @@ func ReadOnlySources(sources ...string) (func(Target) bool, error) {
 	return func(t Target) bool { return set[Target{Kind: t.Kind, Source: t.Source}] }, nil
 }
 
-// Runner is the one way actions run. It is safe for concurrent use.
+// Runner is the one way actions run. It is safe for concurrent use. A
+// served session gets its own (ForActor): its actor and its session
+// read-only switch, the same rules, audit log and actions in flight.
 type Runner struct {
 	opts    RunnerOptions
 	session atomic.Bool
+	actor   Actor
+	shared  *inflight
 }
 
 // Result says how an attempt ended.
@@ -88,8 +92,21 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Runner{opts: opts}, nil
+	return &Runner{opts: opts, shared: &inflight{}}, nil
 }
+
+// ForActor returns a Runner for one session of a: the same rules, audit log
+// and actions in flight, with a's role deciding read-only as well, and a on
+// every audit line it writes.
+func (r *Runner) ForActor(a Actor) *Runner {
+	return &Runner{opts: r.opts, actor: a, shared: r.shared}
+}
+
+// Actor is who this Runner acts for (zero: the local user).
+func (r *Runner) Actor() Actor { return r.actor }
+
+// Running lists the actions in flight now, from every session, oldest first.
+func (r *Runner) Running() []Running { return r.shared.list() }
 
 // SetSessionReadOnly switches this session's read-only on or off. Global and
 // per-target read-only cannot be switched off from here.
@@ -101,6 +118,8 @@ func (r *Runner) ReadOnlyScope(t Target) (Scope, bool) {
 	switch {
 	case r.opts.ReadOnly:
 		return ScopeGlobal, true
+	case r.actor.Role == RoleViewer:
+		return ScopeRole, true
 	case r.opts.ReadOnlyTarget != nil && r.opts.ReadOnlyTarget(t):
 		return ScopeTarget, true
 	case r.session.Load():
@@ -141,6 +160,16 @@ func (r *Runner) Run(ctx context.Context, a Action, c Confirmation, progress fun
 	if outcome, err := r.gate(ctx, a, c); err != nil {
 		res.Outcome = outcome
 		return res, r.record(a, res, err)
+	}
+	if a.Risk != Read {
+		// One change at a time on a target, whoever asks: two sessions
+		// restarting the same container would race each other.
+		other, ok := r.shared.claim(a.Target, Running{Actor: r.actor.Name(), Action: a.Title, Target: a.Target, Since: time.Now()})
+		if !ok {
+			res.Outcome = OutcomeRefusedBusy
+			return res, r.record(a, res, &BusyError{Action: a.ID, Target: a.Target, Other: other})
+		}
+		defer r.shared.release(a.Target)
 	}
 	start := time.Now()
 	err := r.execute(ctx, a, progress, start)
@@ -295,6 +324,7 @@ func (r *Runner) RecordUnresolved(kind Kind, t Target, err error) error {
 func (r *Runner) record(a Action, res Result, err error) error {
 	rec := Record{
 		Time: res.Started, OSUser: r.opts.Identity.OSUser, SSHClient: r.opts.Identity.SSHClient,
+		User: r.actor.User, Role: r.actor.Role, KeyFingerprint: r.actor.KeyFingerprint, RemoteAddr: r.actor.RemoteAddr,
 		Host: r.opts.Identity.Host, Action: a.ID, Risk: a.Risk, Target: a.Target,
 		Description: a.Description, Outcome: res.Outcome, DurationMS: res.Duration.Milliseconds(),
 	}
