@@ -61,21 +61,31 @@ func Run(ctx context.Context, opts Options) error {
 	sub := opts.Hub.Subscribe()
 	defer opts.Hub.Unsubscribe(sub)
 
-	styles := theme.Default().Styles(lipgloss.NewRenderer(os.Stdout))
+	renderer := opts.Renderer
+	if renderer == nil {
+		renderer = lipgloss.NewRenderer(os.Stdout)
+	}
+	styles := theme.Default().Styles(renderer)
 	m := newModel(ctx, opts, styles, sub)
 	if ctx.Err() != nil {
 		return nil // stopped before it showed anything: the terminal is untouched
 	}
-	p := tea.NewProgram(m,
-		tea.WithAltScreen(),
-		tea.WithFPS(frameRate),
-		tea.WithoutSignalHandler(),
-	)
+	progOpts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithFPS(frameRate), tea.WithoutSignalHandler()}
+	if opts.Input != nil {
+		progOpts = append(progOpts, tea.WithInput(opts.Input))
+	}
+	if opts.Output != nil {
+		progOpts = append(progOpts, tea.WithOutput(opts.Output))
+	}
+	p := tea.NewProgram(m, progOpts...)
 	// Quit blocks until the event loop takes the message, or Run has
 	// returned. stopQuit is deferred after cancel so it runs first: a Run
 	// that returned for another reason is not quit again.
 	stopQuit := context.AfterFunc(ctx, p.Quit)
 	defer stopQuit()
+	if opts.Resize != nil {
+		go forwardResizes(ctx, opts.Resize, p)
+	}
 	_, err := p.Run()
 	// Quitting while an action runs cancels it; wait for its audit line.
 	m.flow.drain(actions.DefaultStopGrace + time.Second)
@@ -88,6 +98,21 @@ func Run(ctx context.Context, opts Options) error {
 		return nil // an interrupt message: a normal way to stop
 	default:
 		return fmt.Errorf("ui: %w", err)
+	}
+}
+
+// forwardResizes hands the program each new terminal size until ctx ends.
+func forwardResizes(ctx context.Context, sizes <-chan tea.WindowSizeMsg, p *tea.Program) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case w, ok := <-sizes:
+			if !ok {
+				return
+			}
+			p.Send(w)
+		}
 	}
 }
 
@@ -120,6 +145,10 @@ type model struct {
 	// next q quits. Any other key disarms it.
 	quitArmed bool
 
+	// watchersOf and shared show the other sessions of a served dashboard.
+	watchersOf func() []string
+	shared     shared
+
 	width, height int
 	sources       []collectors.SourceID // in the order the hub first reported them
 	latest        map[collectors.SourceID]collectors.Update
@@ -150,7 +179,7 @@ func newModel(ctx context.Context, opts Options, styles *theme.Styles, sub *coll
 	return &model{
 		ctx: ctx, sub: sub, now: now, clock: now(), styles: styles,
 		interval: interval, readOnly: opts.ReadOnly, thresholds: opts.Thresholds.WithDefaults(),
-		tabs: tabs, flow: flow, keys: keys, help: h,
+		tabs: tabs, flow: flow, keys: keys, help: h, watchersOf: opts.Watchers,
 		latest: map[collectors.SourceID]collectors.Update{},
 	}
 }
@@ -200,6 +229,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case tickMsg:
 		m.clock = m.now()
+		m.refreshShared(m.clock)
 		return m, tick()
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {

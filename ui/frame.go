@@ -60,6 +60,9 @@ func (m *model) bottomLine() string {
 	if bg := m.flow.backgroundLine(m.clock); bg != "" {
 		line = " " + m.styles.Warn.Render(sanitize.Line(bg)) + "  "
 	}
+	for _, o := range m.shared.others {
+		line += " " + m.styles.Warn.Render("⟳ "+sanitize.Line(o)) + "  "
+	}
 	status, bad := m.flow.statusLine(m.clock)
 	if status == "" {
 		return line + keys
@@ -119,6 +122,9 @@ func (m *model) header() string {
 	badge := ""
 	if m.readOnly || m.sessionRO {
 		badge = "  " + st.Badge.Render(" READ-ONLY ")
+	}
+	if w := m.shared.watchersLabel(); w != "" {
+		badge += "  " + st.Muted.Render(w)
 	}
 	var line string
 	for _, try := range [...]struct{ brand, short bool }{{true, false}, {false, false}, {true, true}, {false, true}} {

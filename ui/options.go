@@ -2,7 +2,11 @@ package ui
 
 import (
 	"context"
+	"io"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/collectors"
@@ -45,6 +49,20 @@ type Options struct {
 	// logs on demand, by Docker source name (docker.FromCollector wraps the
 	// hub's collector); a source without one shows "detail unavailable".
 	DockerEngines map[string]docker.Engine
+	// Input, Output and Renderer are the terminal the dashboard draws on:
+	// nil means the process's stdin, stdout and a renderer for stdout. A
+	// served session passes its SSH channel and a renderer made from the
+	// client's TERM, so each session has its own colour profile.
+	Input    io.Reader
+	Output   io.Writer
+	Renderer *lipgloss.Renderer
+	// Resize carries the terminal's new sizes when the program cannot learn
+	// them itself (an SSH session's window-change requests); nil locally,
+	// where bubbletea follows SIGWINCH.
+	Resize <-chan tea.WindowSizeMsg
+	// Watchers lists who watches this shared dashboard (the served users'
+	// names), for the header; nil when it is not shared.
+	Watchers func() []string
 	// Now is the clock for the header, ages and staleness; time.Now when nil.
 	// Tests inject a fixed clock so screens are reproducible.
 	Now func() time.Time

@@ -29,11 +29,15 @@ func runVerb(ctx context.Context, e *env, cfg *Config, v verb, a *verbArgs) int 
 	if err != nil {
 		return fail(exitBadConfig, err)
 	}
-	runner, audit, err := openRunner(cfg, e.getenv)
-	if err != nil {
-		return fail(exitFailed, err)
+	runner := e.runner
+	if runner == nil {
+		r, audit, err := openRunner(cfg, e.getenv)
+		if err != nil {
+			return fail(exitFailed, err)
+		}
+		defer audit.Close()
+		runner = r
 	}
-	defer audit.Close()
 	t, err := actions.ParseTarget(e.args[0])
 	if err != nil {
 		return fail(exitBadConfig, err)

@@ -38,6 +38,7 @@ type Config struct {
 	Postgres           []PostgresTarget
 	Docker             []DockerHost
 	Actions            ActionsConfig
+	Serve              ServeConfig
 	// Warnings are non-fatal problems, one line each, for stderr.
 	Warnings []string
 }
@@ -207,6 +208,7 @@ func (r *resolver) resolve(fc *fileConfig, ov Overrides) *Config {
 	cfg.Postgres = r.postgres(fc.Postgres, cfg, deref(g.DefaultPostgres, true))
 	cfg.Docker = r.docker(fc.Docker, cfg, deref(g.DefaultDocker, true))
 	cfg.Actions = r.actions(&fc.Actions, cfg.StateDir)
+	cfg.Serve = r.serve(&fc.Serve, cfg.StateDir)
 	cfg.Warnings = r.warnings
 	return cfg
 }

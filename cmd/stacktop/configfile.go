@@ -20,6 +20,7 @@ type fileConfig struct {
 	Postgres   []postgresSection `toml:"postgres"`
 	Docker     []dockerSection   `toml:"docker"`
 	Actions    actionsSection    `toml:"actions"`
+	Serve      serveSection      `toml:"serve"`
 }
 
 type generalSection struct {

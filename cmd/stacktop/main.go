@@ -19,6 +19,7 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/collectors"
 )
 
@@ -91,6 +92,9 @@ type env struct {
 	// is there to type.
 	stdin    io.Reader
 	stdinTTY bool
+	// runner, when set, runs the action verbs instead of one opened for
+	// the command: a served session's, with its actor and role.
+	runner *actions.Runner
 }
 
 // command is one subcommand.
@@ -120,6 +124,7 @@ func commands() []*command {
 		{name: "check", summary: "try every configured source once and say why any is unreachable — exit 1 if one is down, 2 on a bad config",
 			needsConfig: true, run: runCheck},
 		{name: "version", summary: "print the version", run: runVersion},
+		serveCommand(),
 	}
 	return append(cmds, actionCommands()...)
 }
@@ -146,24 +151,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		if c.name != rest[0] {
 			continue
 		}
-		fs := flag.NewFlagSet("stacktop "+c.name, flag.ContinueOnError)
-		e.flags.register(fs)
-		if c.flags != nil {
-			c.flags(fs)
-		}
-		args, code, ok := parseInterspersed(fs, rest[1:], e, func(w io.Writer) { commandUsage(w, fs, c) })
-		if !ok {
+		if code, ok := c.parse(e, rest[1:]); !ok {
 			return code
 		}
-		if len(args) > c.maxArgs {
-			fmt.Fprintf(stderr, "stacktop %s: unexpected argument %q — see stacktop %s --help\n", c.name, args[c.maxArgs], c.name)
-			return exitBadConfig
-		}
-		if len(args) < c.minArgs {
-			fmt.Fprintf(stderr, "stacktop %s: missing argument — usage: stacktop %s %s\n", c.name, c.name, c.args)
-			return exitBadConfig
-		}
-		e.args = args
 		if !c.needsConfig {
 			return c.run(ctx, e, nil)
 		}
@@ -171,6 +161,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	fmt.Fprintf(stderr, "stacktop: unknown command %q — see stacktop --help\n", rest[0])
 	return exitBadConfig
+}
+
+// parse reads c's flags and positional arguments (into e.args). ok is
+// false when the caller should exit with code.
+func (c *command) parse(e *env, args []string) (code int, ok bool) {
+	fs := flag.NewFlagSet("stacktop "+c.name, flag.ContinueOnError)
+	e.flags.register(fs)
+	if c.flags != nil {
+		c.flags(fs)
+	}
+	args, code, ok = parseInterspersed(fs, args, e, func(w io.Writer) { commandUsage(w, fs, c) })
+	if !ok {
+		return code, false
+	}
+	if len(args) > c.maxArgs {
+		fmt.Fprintf(e.stderr, "stacktop %s: unexpected argument %q — see stacktop %s --help\n", c.name, args[c.maxArgs], c.name)
+		return exitBadConfig, false
+	}
+	if len(args) < c.minArgs {
+		fmt.Fprintf(e.stderr, "stacktop %s: missing argument — usage: stacktop %s %s\n", c.name, c.name, c.args)
+		return exitBadConfig, false
+	}
+	e.args = args
+	return exitOK, true
 }
 
 // parseFlags parses args into fs. ok is false when the caller should exit
