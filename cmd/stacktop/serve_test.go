@@ -295,3 +295,81 @@ func TestServeHostKeyKept(t *testing.T) {
 		t.Errorf("after a restart: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// servedTerminal is a real ssh client with a terminal, in a tmux pane.
+func (s *servedStack) servedTerminal(name string, key servedKey, w, h int) *tmuxSession {
+	s.t.Helper()
+	needTmux(s.t)
+	ts := &tmuxSession{t: s.t, socket: filepath.Join(s.dir, name+".tmux")}
+	args := append([]string{"ssh", "-t"}, s.sshArgs(nil, key.private)...)
+	for i, a := range args {
+		args[i] = strconv.Quote(a)
+	}
+	script := "TERM=xterm-256color " + strings.Join(args, " ") + "; echo ssh-exit=$?; sleep 60"
+	ts.tmux("new-session", "-d", "-s", "e2e", "-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "sh", "-c", script)
+	s.t.Cleanup(func() { _ = exec.Command("tmux", "-S", ts.socket, "kill-server").Run() })
+	return ts
+}
+
+// TestServeSessionsSeeEachOther: a viewer and an operator each in a real
+// terminal through the real ssh client. Both see who watches; the viewer's
+// action keys are left out of help and only answer that they are refused;
+// while the operator restarts a container, the viewer's status line says
+// who runs what; SIGTERM to the server restores both terminals with a
+// goodbye line.
+func TestServeSessionsSeeEachOther(t *testing.T) {
+	e := dockertest.Start(t)
+	_, name := e.Run(t, dockertest.Spec{Name: "stubborn", Args: []string{"stubborn"}})
+	s := startServe(t, "")
+	vera := s.servedTerminal("vera", s.viewer, 120, 40)
+	otto := s.servedTerminal("otto", s.operator, 100, 30)
+	for _, ts := range []*tmuxSession{vera, otto} {
+		ts.waitFor("both watching", func(screen string) bool { return strings.Contains(screen, "2 watching: otto, vera") })
+	}
+	if !strings.Contains(lines0(vera.screen()), "READ-ONLY") || strings.Contains(lines0(otto.screen()), "READ-ONLY") {
+		t.Errorf("READ-ONLY badge: viewer %q, operator %q", lines0(vera.screen()), lines0(otto.screen()))
+	}
+	vera.tmux("send-keys", "-t", "e2e", "4")
+	vera.waitFor("the Docker tab with a container", func(screen string) bool {
+		return strings.Contains(screen, "[4 Docker]") && strings.Contains(screen, "stacktop-test-")
+	})
+	vera.tmux("send-keys", "-t", "e2e", "?")
+	help := vera.waitFor("the help overlay", func(screen string) bool { return strings.Contains(screen, "esc") && strings.Contains(screen, "close help") })
+	for _, action := range []string{"restart", "stop", "kill"} {
+		if strings.Contains(help, " "+action) {
+			t.Errorf("a viewer's help offers %q:\n%s", action, help)
+		}
+	}
+	vera.tmux("send-keys", "-t", "e2e", "Escape")
+
+	// The operator's restart waits out the stubborn container's stop timeout.
+	restarted := make(chan int, 1)
+	go func() {
+		_, _, code := s.run([]string{s.operator.private}, nil, "restart", "docker:local/"+name, "--yes", "--timeout", "6s")
+		restarted <- code
+	}()
+	vera.waitFor("the operator's restart on the viewer's status line", func(screen string) bool {
+		return strings.Contains(screen, "otto: Restart docker:local/"+name)
+	})
+	if code := <-restarted; code != 0 {
+		t.Fatalf("operator's restart: exit %d\n%s", code, s.out.String())
+	}
+	if recs := actionstest.ReadAudit(t, s.audit); len(recs) != 1 || recs[0].User != "otto" || recs[0].Outcome != actions.OutcomeOK {
+		t.Errorf("audit %+v, want otto's restart", recs)
+	}
+
+	s.stop()
+	for _, ts := range []*tmuxSession{vera, otto} {
+		ts.waitFor("the goodbye line and the shell back", func(screen string) bool {
+			return strings.Contains(screen, "stacktop serve is stopping") && strings.Contains(screen, "ssh-exit=")
+		})
+		if ts.alternateScreen() {
+			t.Errorf("a client's terminal stayed in the alternate screen:\n%s", ts.screen())
+		}
+	}
+}
+
+func lines0(screen string) string {
+	first, _, _ := strings.Cut(screen, "\n")
+	return first
+}

@@ -12,7 +12,8 @@
 //	helper health               the HEALTHCHECK command: fails when the
 //	                            environment has HELPER_HEALTH=fail
 //
-// Every mode exits promptly on SIGTERM, so stopping a container is quick.
+// Every mode but stubborn exits promptly on SIGTERM, so stopping a
+// container is quick.
 package main
 
 import (
@@ -28,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: helper idle|burn|hold MiB|logs RATE [COUNT]|exit CODE|health")
+		fmt.Fprintln(os.Stderr, "usage: helper idle|burn|hold MiB|logs RATE [COUNT]|exit CODE|health|stubborn")
 		os.Exit(2)
 	}
 	if os.Args[1] == "health" {
@@ -38,6 +39,14 @@ func main() {
 		}
 		fmt.Println("health: ok")
 		return
+	}
+	if os.Args[1] == "stubborn" {
+		// Ignores SIGTERM, so `docker stop` (and restart) waits its whole
+		// timeout before it kills: an action that takes a while, on purpose.
+		signal.Ignore(syscall.SIGTERM, syscall.SIGINT)
+		for {
+			time.Sleep(time.Hour) // a bare select{} would be a deadlock to the runtime
+		}
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
