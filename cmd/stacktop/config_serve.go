@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -36,7 +37,37 @@ type ServeConfig struct {
 	HostKey     string
 	MaxSessions int
 	IdleTimeout time.Duration
-	Users       []serve.User
+	Users       []ServeUser
+}
+
+// ServeUser is one [[serve.users]]: its keys lines are parsed when the
+// config loads; its authorized_keys_file is read when serve starts, so a
+// file only the server can read, or one missing, never stops the
+// dashboard or the other commands.
+type ServeUser struct {
+	serve.User
+	KeysFile string
+}
+
+// serveUsers reads every user's authorized_keys_file and checks that each
+// user has a key; the error names the user.
+func (c ServeConfig) serveUsers() ([]serve.User, error) {
+	out := make([]serve.User, 0, len(c.Users))
+	for _, u := range c.Users {
+		user := u.User
+		if u.KeysFile != "" {
+			keys, err := readAuthorizedKeys(u.KeysFile)
+			if err != nil {
+				return nil, fmt.Errorf("[[serve.users]] %q authorized_keys_file: %w", u.Name, err)
+			}
+			user.Keys = append(slices.Clone(user.Keys), keys...)
+		}
+		if len(user.Keys) == 0 {
+			return nil, fmt.Errorf("[[serve.users]] %q has no key — add keys or authorized_keys_file", u.Name)
+		}
+		out = append(out, user)
+	}
+	return out, nil
 }
 
 // serve resolves [serve]. Keys are parsed here, so a bad key line is a
@@ -66,7 +97,7 @@ func (r *resolver) serve(s *serveSection, stateDir string) ServeConfig {
 	seen := map[string]bool{}
 	for i, u := range s.Users {
 		at := fmt.Sprintf("serve.users.%d", i)
-		user := serve.User{Name: u.Name, Role: actions.Role(u.Role)}
+		user := ServeUser{User: serve.User{Name: u.Name, Role: actions.Role(u.Role)}, KeysFile: r.path(u.AuthorizedKeysFile)}
 		switch {
 		case u.Name == "":
 			r.fail(at+".name", "serve.users: a user has no name — name each one (it goes on the audit log)")
@@ -85,15 +116,8 @@ func (r *resolver) serve(s *serveSection, stateDir string) ServeConfig {
 			}
 			user.Keys = append(user.Keys, k)
 		}
-		if u.AuthorizedKeysFile != "" {
-			keys, err := readAuthorizedKeys(r.path(u.AuthorizedKeysFile))
-			if err != nil {
-				r.fail(at+".authorized_keys_file", "serve.users.authorized_keys_file: %v", err)
-			}
-			user.Keys = append(user.Keys, keys...)
-		}
-		if len(user.Keys) == 0 && u.Name != "" {
-			r.fail(at+".name", "serve.users %q has no key — add keys or authorized_keys_file", u.Name)
+		if len(u.Keys) == 0 && u.AuthorizedKeysFile == "" && u.Name != "" {
+			r.fail(at+".name", "serve.users.name %q has no key — add keys or authorized_keys_file", u.Name)
 		}
 		out.Users = append(out.Users, user)
 	}

@@ -118,6 +118,14 @@ func TestConfigErrorsNameLineColumnAndKey(t *testing.T) {
 			[]string{`2:1: actions.backup_retention = -1 must be 0 (keep all) or more`}, "backup_retention"},
 		{"bad dsn", "[[postgres]]\ndsn = \"host=a port\"\n",
 			[]string{`2:1: postgres "local": dsn: `}, "dsn"},
+		{"serve user role", "[[serve.users]]\nname = \"a\"\nrole = \"admin\"\nkeys = [\"" + testKeyLine + "\"]\n",
+			[]string{`3:1: serve.users.role "admin" — use "viewer" (watch only) or "operator" (may act)`}, "role"},
+		{"serve user key line", "[[serve.users]]\nname = \"a\"\nrole = \"viewer\"\nkeys = [\"ssh-ed25519 nope\"]\n",
+			[]string{`4:1: serve.users.keys: line 1 of "a" is not an authorized_keys line`}, "keys"},
+		{"serve user without key", "[[serve.users]]\nname = \"a\"\nrole = \"viewer\"\n",
+			[]string{`2:1: serve.users.name "a" has no key — add keys or authorized_keys_file`}, "name"},
+		{"serve user twice", "[[serve.users]]\nname = \"a\"\nrole = \"viewer\"\nkeys = [\"" + testKeyLine + "\"]\n[[serve.users]]\nname = \"a\"\nrole = \"viewer\"\nkeys = [\"" + testKeyLine + "\"]\n",
+			[]string{`6:1: serve.users.name "a" is used twice — names must be unique`}, "name"},
 	}
 	// Every message begins file:line:col.
 	placed := regexp.MustCompile(`^[^:]+:\d+:\d+: `)
@@ -500,3 +508,7 @@ func TestPostgresThresholdsFromConfig(t *testing.T) {
 		t.Fatalf("got %+v, want %+v (unset keys keep their defaults)", cfg.PostgresThresholds, want)
 	}
 }
+
+// testKeyLine is an authorized_keys line for config tests (no one holds
+// its private half).
+const testKeyLine = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGv9dQmTc0mCJX4s2r7JxNfRXHzaCR3o9W9vmNAuInk1 test"

@@ -57,9 +57,14 @@ func runServe(ctx context.Context, e *env, cfg *Config) int {
 	defer hub.Wait()
 	base.Hub = hub
 
+	users, err := cfg.Serve.serveUsers()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "stacktop serve: %v\n", err)
+		return exitBadConfig
+	}
 	srv, err := serve.New(serve.Options{
 		Listen: cfg.Serve.Listen, HostKeyPath: cfg.Serve.HostKey,
-		MaxSessions: cfg.Serve.MaxSessions, IdleTimeout: cfg.Serve.IdleTimeout, Users: cfg.Serve.Users,
+		MaxSessions: cfg.Serve.MaxSessions, IdleTimeout: cfg.Serve.IdleTimeout, Users: users,
 		Dashboard: func(ctx context.Context, s serve.Session, watchers func() []string) error {
 			return ui.Run(ctx, sessionOptions(base, s, ctx, watchers))
 		},
