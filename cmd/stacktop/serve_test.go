@@ -334,7 +334,9 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 		return strings.Contains(screen, "[4 Docker]") && strings.Contains(screen, "stacktop-test-")
 	})
 	vera.tmux("send-keys", "-t", "e2e", "?")
-	help := vera.waitFor("the help overlay", func(screen string) bool { return strings.Contains(screen, "esc") && strings.Contains(screen, "close help") })
+	help := vera.waitFor("the help overlay", func(screen string) bool {
+		return strings.Contains(screen, "esc") && strings.Contains(screen, "close help")
+	})
 	for _, action := range []string{"restart", "stop", "kill"} {
 		if strings.Contains(help, " "+action) {
 			t.Errorf("a viewer's help offers %q:\n%s", action, help)
