@@ -19,6 +19,7 @@ import (
 	"github.com/stacktop/stacktop/actions/actionstest"
 	"github.com/stacktop/stacktop/collectors/docker/dockertest"
 	"github.com/stacktop/stacktop/collectors/docker/sshtest"
+	"github.com/stacktop/stacktop/collectors/postgres/pgtest"
 )
 
 // servedKey is a throwaway key pair for a served user.
@@ -51,6 +52,7 @@ type servedStack struct {
 	cmd                  *exec.Cmd
 	out                  *lockedBuffer
 	knownHosts, hostKeyF string
+	env                  []string // extra environment of the server
 }
 
 type lockedBuffer struct {
@@ -70,7 +72,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startServe(t *testing.T, extraConfig string) *servedStack {
+func startServe(t *testing.T, extraConfig string, env ...string) *servedStack {
 	t.Helper()
 	if _, err := exec.LookPath("ssh"); err != nil {
 		if os.Getenv(sshtest.RequireEnv) == "1" {
@@ -79,7 +81,7 @@ func startServe(t *testing.T, extraConfig string) *servedStack {
 		t.Skip("SKIP serve tests: no ssh client (apt-get install openssh-client)")
 	}
 	dir := t.TempDir()
-	s := &servedStack{t: t, dir: dir, audit: filepath.Join(dir, "audit.jsonl"), out: &lockedBuffer{}}
+	s := &servedStack{t: t, dir: dir, audit: filepath.Join(dir, "audit.jsonl"), out: &lockedBuffer{}, env: env}
 	s.viewer = newServedKey(t, dir, "vera")
 	s.operator = newServedKey(t, dir, "otto")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -123,7 +125,7 @@ func (s *servedStack) start() {
 	s.t.Helper()
 	s.out = &lockedBuffer{}
 	s.cmd = exec.Command(binary, "serve", "--config", s.cfg)
-	s.cmd.Env = []string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH")}
+	s.cmd.Env = append([]string{"HOME=" + s.dir, "PATH=" + os.Getenv("PATH")}, s.env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -374,4 +376,74 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 func lines0(screen string) string {
 	first, _, _ := strings.Cut(screen, "\n")
 	return first
+}
+
+// openSessions starts n dashboard sessions through the real ssh client
+// (ssh -tt, input kept open), each ended when the test ends.
+func (s *servedStack) openSessions(n int, key servedKey) {
+	s.t.Helper()
+	for range n {
+		cmd := exec.Command("ssh", append([]string{"-tt"}, s.sshArgs(nil, key.private)...)...)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+		if err := cmd.Start(); err != nil {
+			s.t.Fatal(err)
+		}
+		s.t.Cleanup(func() { _ = stdin.Close(); _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	}
+}
+
+// TestServeOneHubForEverySession: the PostgreSQL server sees the same
+// statements per refresh with 1 and with 10 sessions open — every session
+// reads the one hub.
+func TestServeOneHubForEverySession(t *testing.T) {
+	c := pgtest.Need(t, pgtest.Config{})
+	if err := c.CreateRole("watcher", "watcher-pw", "pg_monitor"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Exec("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, fmt.Sprintf(`
+[[postgres]]
+name = "main"
+host = "127.0.0.1"
+port = %d
+user = "watcher"
+dbname = "postgres"
+password_env = "STACKTOP_TEST_PW"
+interval = "1s"
+`, c.Port), "STACKTOP_TEST_PW=watcher-pw")
+	// Calls of the watcher's statements over a window, after a reset.
+	window := func() int64 {
+		t.Helper()
+		if err := c.Exec("postgres", "SELECT pg_stat_statements_reset((SELECT oid FROM pg_roles WHERE rolname = 'watcher'))"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(8 * time.Second)
+		db, err := c.Open("postgres")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var calls int64
+		if err := db.QueryRow(`SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+			WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = 'watcher')`).Scan(&calls); err != nil {
+			t.Fatal(err)
+		}
+		return calls
+	}
+	s.openSessions(1, s.viewer)
+	time.Sleep(3 * time.Second) // the first polls, connection and slow statements
+	one := window()
+	s.openSessions(9, s.operator)
+	time.Sleep(2 * time.Second)
+	ten := window()
+	t.Logf("statements over 8 s at a 1 s interval: %d with 1 session, %d with 10", one, ten)
+	if one == 0 || ten > one+2 {
+		t.Errorf("statements over 8 s: %d with 1 session, %d with 10 — want the same (one hub polls for all)", one, ten)
+	}
 }
