@@ -127,9 +127,10 @@ func New(opts Options) (*Server, error) {
 		wish.WithIdleTimeout(opts.IdleTimeout),
 		wish.WithMiddleware(
 			s.handle,
-			// Applied outermost: at most 1 new session a second per address,
-			// bursts of 5, before anything else runs.
-			ratelimiter.Middleware(ratelimiter.NewRateLimiter(rate.Every(time.Second), 5, 1024)),
+			// Applied outermost: at most 5 new sessions a second per address,
+			// bursts of 20 (a team behind one NAT opening its sessions at
+			// once), before anything else runs.
+			ratelimiter.Middleware(ratelimiter.NewRateLimiter(rate.Every(200*time.Millisecond), 20, 1024)),
 		),
 	)
 	if err != nil {
