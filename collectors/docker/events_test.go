@@ -59,9 +59,18 @@ func state(s *Snapshot, id string) string {
 	return c.State
 }
 
+// eventBound is how soon a change must show after the call that made it:
+// a liveness bound, not the speed figure (that is logged: 100–300 ms on a
+// quiet machine). The hub would only poll again after a minute, so
+// anything sooner came through the event stream; three seconds, because on
+// a loaded CI machine the poll an event triggers also inspects every
+// container other packages' tests just created on the shared engine.
+const eventBound = 3 * time.Second
+
 // TestEventsShowWithinASecond starts and kills a container behind the
-// collector's back and wants each change on screen within one second,
-// although the hub would only poll again after a minute.
+// collector's back and wants each change to show within eventBound
+// (typically well under a second), although the hub would only poll again
+// after a minute.
 func TestEventsShowWithinASecond(t *testing.T) {
 	e := dockertest.Start(t)
 	c := newCollector(t, Options{})
@@ -70,7 +79,7 @@ func TestEventsShowWithinASecond(t *testing.T) {
 	waitConnected(t, c, 0)
 
 	id, _ := e.Run(t, dockertest.Spec{Name: "evt", NoStart: true, NetworkMode: "none"})
-	waitUpdate(t, sub, 2*time.Second, "the created container", func(s *Snapshot) bool { return state(s, id) == "created" })
+	waitUpdate(t, sub, eventBound, "the created container", func(s *Snapshot) bool { return state(s, id) == "created" })
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -78,14 +87,14 @@ func TestEventsShowWithinASecond(t *testing.T) {
 	if err := e.Client.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitUpdate(t, sub, time.Second+time.Since(start), "the started container", func(s *Snapshot) bool { return state(s, id) == "running" })
+	waitUpdate(t, sub, eventBound+time.Since(start), "the started container", func(s *Snapshot) bool { return state(s, id) == "running" })
 	t.Logf("start seen %v after the start call began", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
 	if err := e.Client.ContainerKill(ctx, id, "KILL"); err != nil {
 		t.Fatal(err)
 	}
-	s := waitUpdate(t, sub, time.Second+time.Since(start), "the killed container", func(s *Snapshot) bool { return state(s, id) == "exited" })
+	s := waitUpdate(t, sub, eventBound+time.Since(start), "the killed container", func(s *Snapshot) bool { return state(s, id) == "exited" })
 	t.Logf("death seen %v after the kill call began", time.Since(start).Round(time.Millisecond))
 	if got, _ := s.Container(id); got.ExitCode != 137 {
 		t.Errorf("killed container exit code %d, want 137", got.ExitCode)

@@ -78,9 +78,17 @@ func (l *liveTab) rowCells(name, state, status string) func(string) bool {
 	}
 }
 
+// eventBound is how soon a change must be drawn after the call that made
+// it. It is a liveness bound, not the speed figure (that is logged: 100–300
+// ms on a quiet machine): the hub's next poll is a minute away, so anything
+// drawn sooner came through the event stream. It is three seconds because
+// on a loaded CI machine the poll an event triggers also inspects every
+// container other packages' tests just created on the shared engine.
+const eventBound = 3 * time.Second
+
 // TestLiveEventsReachTheScreen creates, starts, kills and removes a
-// container behind stacktop's back and wants each change drawn within one
-// second of the call, with the hub's next poll a minute away: only the
+// container behind stacktop's back and wants each change drawn within
+// eventBound of the call, with the hub's next poll a minute away: only the
 // event stream can explain it.
 func TestLiveEventsReachTheScreen(t *testing.T) {
 	e := dockertest.Start(t)
@@ -95,7 +103,7 @@ func TestLiveEventsReachTheScreen(t *testing.T) {
 	// gives it 2 s too); it only has to show before the next poll.
 	start := time.Now()
 	id, name := e.Run(t, dockertest.Spec{Name: "lv-evt", NoStart: true, NetworkMode: "none"})
-	l.await(sub, 2*time.Second+time.Since(start), "the created container", l.rowCells(name, "created", "created "))
+	l.await(sub, eventBound+time.Since(start), "the created container", l.rowCells(name, "created", "created "))
 	t.Logf("creation drawn %v after the create call began", time.Since(start).Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -104,14 +112,14 @@ func TestLiveEventsReachTheScreen(t *testing.T) {
 	if err := e.Client.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	l.await(sub, time.Second+time.Since(start), "the started container", l.rowCells(name, "running", "up "))
+	l.await(sub, eventBound+time.Since(start), "the started container", l.rowCells(name, "running", "up "))
 	t.Logf("start drawn %v after the start call began", time.Since(start).Round(time.Millisecond))
 
 	start = time.Now()
 	if err := e.Client.ContainerKill(ctx, id, "KILL"); err != nil {
 		t.Fatal(err)
 	}
-	frame := l.await(sub, time.Second+time.Since(start), "the killed container", l.rowCells(name, "!exited", "(137) "))
+	frame := l.await(sub, eventBound+time.Since(start), "the killed container", l.rowCells(name, "!exited", "(137) "))
 	t.Logf("death drawn %v after the kill call began", time.Since(start).Round(time.Millisecond))
 	if !strings.Contains(frame, " need attention") {
 		t.Errorf("the killed container is not counted as needing attention:\n%s", frame)
@@ -121,7 +129,7 @@ func TestLiveEventsReachTheScreen(t *testing.T) {
 	if err := e.Client.ContainerRemove(ctx, id, container.RemoveOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	l.await(sub, time.Second+time.Since(start), "the removal", func(frame string) bool {
+	l.await(sub, eventBound+time.Since(start), "the removal", func(frame string) bool {
 		return drawnRow(frame, name) == "" && strings.Contains(frame, "(0 shown)")
 	})
 	t.Logf("removal drawn %v after the remove call began", time.Since(start).Round(time.Millisecond))
