@@ -232,6 +232,8 @@ func TestDefaultsWithoutAFile(t *testing.T) {
 			AuditLog: filepath.Join(home, ".local/state/stacktop/audit.log"), BackupDir: filepath.Join(home, ".local/state/stacktop/backups"),
 			BackupRetention: 7, Timeout: time.Minute, BackupTimeout: 4 * time.Hour,
 		},
+		Serve: ServeConfig{Listen: "127.0.0.1:2222", HostKey: filepath.Join(home, ".local/state/stacktop/serve_host_ed25519"),
+			MaxSessions: 32, IdleTimeout: 30 * time.Minute},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults:\n got  %+v\n want %+v", cfg, want)
