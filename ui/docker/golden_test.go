@@ -18,7 +18,7 @@ import (
 func selectName(t *testing.T, tab *Tab, name string) {
 	t.Helper()
 	press(tab, "g")
-	for range len(tab.rows) {
+	for range len(tab.list.rows) {
 		if _, _, n, ok := tab.SelectedContainer(); ok && n == name {
 			return
 		}

@@ -26,11 +26,11 @@ func (t *Tab) Opens(j view.Jump) bool {
 // cleared) with its logs open.
 func (t *Tab) open(j view.Jump) tea.Cmd {
 	for i, h := range t.hosts {
-		if h.id == j.Source && i != t.cur {
+		if h.id == j.Source && i != t.list.host {
 			// Each host keeps its own selection while another is shown.
-			t.host().selKey = t.list.ID
-			t.cur = i
-			t.list = widgets.Cursor[string]{ID: h.selKey, Picked: true}
+			t.host().selKey = t.list.cursor.ID
+			t.list.host = i
+			t.list.cursor = widgets.Cursor[string]{ID: h.selKey, Picked: true}
 			t.refresh()
 		}
 	}
@@ -45,14 +45,15 @@ func (t *Tab) open(j view.Jump) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if t.filter.Value() != "" && !matches(&c, t.filter.Value()) {
-		t.filter.SetValue("")
+	v := t.list
+	if v.filter.Value() != "" && !matches(&c, v.filter.Value()) {
+		v.filter.SetValue("")
 	}
 	delete(h.collapsed, c.ComposeProject)
 	t.refresh()
-	for i := range t.rows {
-		if t.rowKey(i) == c.ID {
-			t.moveTo(i)
+	for i := range v.rows {
+		if v.rowKey(i) == c.ID {
+			v.moveTo(i, t.layout().listRows)
 			t.pane = paneNone // the logs pane opens on the selection
 			return t.openLogs()
 		}

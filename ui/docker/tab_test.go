@@ -20,7 +20,7 @@ import (
 // from the rows model the view draws.
 func names(tab *Tab) []string {
 	var out []string
-	for _, r := range tab.rows {
+	for _, r := range tab.list.rows {
 		if r.c == nil {
 			out = append(out, "["+r.project+"]")
 		} else {
@@ -46,7 +46,7 @@ func TestHostSwitching(t *testing.T) {
 	if !strings.Contains(frame, "[local] ok  prod down  edge ok") {
 		t.Fatalf("hosts line does not list the hosts with their health:\n%s", frame)
 	}
-	if !key.Matches(keytest.Msg("h"), tab.keys.List.Host) {
+	if !key.Matches(keytest.Msg("h"), tab.list.keys.Host) {
 		t.Fatal("h is disabled with three hosts")
 	}
 	press(tab, "j")
@@ -70,8 +70,8 @@ func TestHostSwitching(t *testing.T) {
 		t.Errorf("selected %q/%q %v on the edge host", src, name, ok)
 	}
 	press(tab, "h")
-	if !strings.Contains(tab.View(ctx), "[local] ok") || len(tab.rows) != 13 {
-		t.Errorf("h does not cycle back to local: %d rows", len(tab.rows))
+	if !strings.Contains(tab.View(ctx), "[local] ok") || len(tab.list.rows) != 13 {
+		t.Errorf("h does not cycle back to local: %d rows", len(tab.list.rows))
 	}
 	if _, _, name, _ := tab.SelectedContainer(); name != picked || picked == "" {
 		t.Errorf("back on local, %q is selected; the user had picked %q there", name, picked)
@@ -80,7 +80,7 @@ func TestHostSwitching(t *testing.T) {
 
 func TestSingleHostHasNoHostKey(t *testing.T) {
 	tab, _, _ := newTab(t, 120, 30, 0, Options{})
-	if tab.keys.List.Host.Enabled() {
+	if tab.list.keys.Host.Enabled() {
 		t.Error("h is offered with one host")
 	}
 }
@@ -154,8 +154,8 @@ func TestFilter(t *testing.T) {
 		}
 	}
 	press(tab, "esc")
-	if len(tab.rows) != 11+3+20 {
-		t.Errorf("esc leaves %d rows", len(tab.rows))
+	if len(tab.list.rows) != 11+3+20 {
+		t.Errorf("esc leaves %d rows", len(tab.list.rows))
 	}
 	press(tab, "/", "z", "z", "z", "enter")
 	if !strings.Contains(tab.View(ctx), "no container matches “zzz” — esc clears the filter") {
@@ -166,10 +166,10 @@ func TestFilter(t *testing.T) {
 func TestGroupCollapse(t *testing.T) {
 	tab, ctx, _ := newTab(t, 120, 30, 0, Options{})
 	press(tab, "g")
-	for tab.rows[tab.list.Sel].project != "batch" {
+	for tab.list.rows[tab.list.cursor.Sel].project != "batch" {
 		press(tab, "down")
 	}
-	if !tab.keys.List.Toggle.Enabled() || tab.keys.List.Detail.Enabled() {
+	if !tab.list.keys.Toggle.Enabled() || tab.list.keys.Detail.Enabled() {
 		t.Fatal("on a project row enter should fold, not inspect")
 	}
 	press(tab, "enter")
@@ -182,7 +182,7 @@ func TestGroupCollapse(t *testing.T) {
 	}
 	// A new poll keeps it folded and the cursor on it.
 	tab.Update(ok("local", fleetSnapshot(0)))
-	if slices.Contains(names(tab), "batch-job-1") || tab.rows[tab.list.Sel].project != "batch" || tab.rows[tab.list.Sel].c != nil {
+	if slices.Contains(names(tab), "batch-job-1") || tab.list.rows[tab.list.cursor.Sel].project != "batch" || tab.list.rows[tab.list.cursor.Sel].c != nil {
 		t.Error("a refresh unfolded the project or lost the cursor")
 	}
 	press(tab, "space")
@@ -367,7 +367,7 @@ func TestKeyMapPerSubView(t *testing.T) {
 		t.Errorf("list on a container offers %v", got)
 	}
 	press(tab, "up")
-	for tab.rows[tab.list.Sel].c != nil {
+	for tab.list.rows[tab.list.cursor.Sel].c != nil {
 		press(tab, "up")
 	}
 	if got := enabledHelp(tab); !slices.Equal(got, []string{"enter/space", "/", "s"}) {

@@ -65,9 +65,9 @@ func listColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 }
 
 // renderRow draws row i of the list.
-func (t *Tab) renderRow(ctx view.Context, s *ds.Snapshot, cols []widgets.Column, widths []int, i int) string {
-	r := t.rows[i]
-	selected := i == t.list.Sel
+func (v *listView) renderRow(ctx view.Context, s *ds.Snapshot, cols []widgets.Column, widths []int, i int) string {
+	r := v.rows[i]
+	selected := i == v.cursor.Sel
 	var cells [numCols]string
 	if r.c != nil {
 		containerCells(ctx, &cells, s, r, widths, !selected)

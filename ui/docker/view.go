@@ -49,7 +49,8 @@ func streamBroken(h *hostState) bool {
 	return h.snap != nil && !h.snap.Stream.Connected && h.snap.Stream.Err != ""
 }
 
-// View implements view.Tab.
+// View implements view.Tab: the hosts line, then the list's view and the
+// open pane's, in the heights layout gives them.
 func (t *Tab) View(ctx view.Context) string {
 	lines := []string{t.hostsLine(ctx)}
 	h := t.host()
@@ -60,35 +61,12 @@ func (t *Tab) View(ctx view.Context) string {
 	}
 	lines = append(lines, t.notice(ctx, h)...)
 	p := t.layout()
-	lines = append(lines, t.listTitle(ctx, h))
-	cols := listColumns(t.sortBy.column(), t.sortBy.order())
-	widths := widgets.Layout(cols, ctx.Width)
-	lines = append(lines, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
-	end := min(t.list.Offset+p.listRows, len(t.rows))
-	old := view.Historic(ctx, h.upd)
-	rctx := ctx
-	if old {
-		rctx.Now = h.upd.LastGood // ages as of the data, not growing with the clock
-	}
-	for i := t.list.Offset; i < end; i++ {
-		row := t.renderRow(rctx, h.snap, cols, widths, i)
-		if old {
-			row = view.Dim(ctx, row)
-		}
-		lines = append(lines, row)
-	}
-	if len(t.rows) == 0 {
-		lines = append(lines, t.emptyList(ctx, h))
-		end++
-	}
-	for i := end - t.list.Offset; i < p.listRows; i++ {
-		lines = append(lines, "")
-	}
+	lines = append(lines, t.list.View(ctx, h, p.listRows)...)
 	switch t.pane {
 	case paneDetail:
-		lines = append(lines, t.detailLines(ctx, p.paneRows)...)
+		lines = append(lines, t.detail.View(ctx, p.paneRows)...)
 	case paneLogs:
-		lines = append(lines, t.logLines(ctx, p.paneRows)...)
+		lines = append(lines, t.logs.View(ctx, p.paneRows)...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -118,7 +96,7 @@ func (t *Tab) hostsLine(ctx view.Context) string {
 	line := " " + st.Title.Render("Docker")
 	for i, h := range t.hosts {
 		name := sanitize.Line(h.id.Name)
-		if i == t.cur && len(t.hosts) > 1 {
+		if i == t.list.host && len(t.hosts) > 1 {
 			name = st.Label.Render("[" + name + "]")
 		}
 		line += "  " + name + " " + healthWord(ctx, h.upd)
@@ -191,56 +169,4 @@ func errText(err error) string {
 		return "no data"
 	}
 	return err.Error()
-}
-
-// listTitle is "Containers 42 · 30 running · 3 need attention   sort name
-// filter …" with the prompt in place of the filter while editing.
-func (t *Tab) listTitle(ctx view.Context, h *hostState) string {
-	st := ctx.Styles
-	running, attention := 0, 0
-	for i := range h.snap.Containers {
-		c := &h.snap.Containers[i]
-		if c.Running() {
-			running++
-		}
-		if c.Problem() != 0 {
-			attention++
-		}
-	}
-	title := " " + st.Title.Render("Containers") + " " + strconv.Itoa(len(h.snap.Containers)) +
-		st.Muted.Render(" · "+strconv.Itoa(running)+" running")
-	if attention > 0 {
-		title += st.Muted.Render(" · ") + st.Bad.Render(strconv.Itoa(attention)+" need attention")
-	}
-	title += "   sort " + st.Label.Render(t.sortBy.String())
-	switch {
-	case t.filter.Focused():
-		title += "   " + t.filter.View()
-	case t.filter.Value() != "":
-		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
-			st.Muted.Render(" ("+strconv.Itoa(t.shown())+" shown)")
-	}
-	return widgets.Truncate(title, ctx.Width)
-}
-
-// shown counts the containers that pass the filter, collapsed or not.
-func (t *Tab) shown() int {
-	n := 0
-	for _, r := range t.rows {
-		switch {
-		case r.grp != nil:
-			n += len(r.grp.members)
-		case r.project == "":
-			n++
-		}
-	}
-	return n
-}
-
-func (t *Tab) emptyList(ctx view.Context, h *hostState) string {
-	st := ctx.Styles
-	if len(h.snap.Containers) == 0 {
-		return " " + st.Muted.Render("no containers on this host")
-	}
-	return " " + st.Muted.Render("no container matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter")
 }
