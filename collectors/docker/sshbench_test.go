@@ -1,0 +1,58 @@
+package docker
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stacktop/stacktop/collectors/docker/dockertest"
+	"github.com/stacktop/stacktop/collectors/docker/sshtest"
+)
+
+// BenchmarkSSHPoll20 is one poll of an ssh:// engine running 20 idle
+// containers of this test (the shared engine may run others), after the
+// connection is up: the list, inspect of new containers and the stats the
+// last background round brought. It reports the ssh client processes alive
+// at the end beside the wall time: the connections are kept alive and
+// reused, so the count stays at the bound however many polls ran.
+func BenchmarkSSHPoll20(b *testing.B) {
+	e := dockertest.Start(b)
+	ids := e.RunMany(b, 20, dockertest.Spec{Name: "sshpoll"})
+	s := sshtest.Start(b)
+	s.NewClient(b, s.ClientKey).Use(b)
+	c, err := New(Options{Name: "remote", Host: s.Host()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	poll := func() *Snapshot {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		snap, err := c.Collect(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return snap.(*Snapshot)
+	}
+	for range 3 { // connect, inspect everything, start the first stats round
+		poll()
+	}
+	before := sshProcesses(b)
+	b.ResetTimer()
+	start := time.Now()
+	var last *Snapshot
+	for b.Loop() {
+		last = poll()
+	}
+	el := time.Since(start)
+	b.StopTimer()
+	for _, id := range ids {
+		if _, ok := last.Container(id); !ok {
+			b.Fatalf("container %.12s missing from the poll over ssh", id)
+		}
+	}
+	b.ReportMetric(float64(el.Microseconds())/1000/float64(b.N), "ms/poll")
+	b.ReportMetric(float64(before), "ssh-procs-warm")
+	b.ReportMetric(float64(sshProcesses(b)), "ssh-procs-end")
+	b.ReportMetric(float64(len(last.Containers)), "containers-listed")
+}
