@@ -63,8 +63,8 @@ func fits(kind, state string) bool {
 // selectedContainer is the container under the cursor and its action
 // target, or nil.
 func (t *Tab) selectedContainer() (*ds.Container, actions.Target) {
-	h, c := t.host(), t.list.selected()
-	if h == nil || c == nil {
+	h, c := t.list.selected()
+	if c == nil {
 		return nil, actions.Target{}
 	}
 	return c, dockeract.ContainerTarget(h.id.Name, *c)
@@ -136,7 +136,7 @@ func (t *Tab) containerFacts(c *ds.Container) []view.Fact {
 		service = sanitize.Line(c.ComposeService) + " (project " + sanitize.Line(c.ComposeProject) + ")"
 	}
 	status := sanitize.Line(c.State)
-	if h := t.host(); h != nil && h.snap != nil {
+	if h, _ := t.list.selected(); h != nil && h.snap != nil {
 		status += ", " + statusCell(view.Context{Now: h.snap.Taken}, c)
 	}
 	return []view.Fact{

@@ -12,7 +12,7 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	next := stay
 	switch t.mode() {
 	case modeFilter:
-		return t.list.editFilter(msg, t.host(), t.layout().listRows)
+		return t.list.editFilter(msg, t.hosts, t.layout().listRows)
 	case modeSearch:
 		return t.logs.editSearch(msg, t.logRows(), t.width)
 	case modeDetail, modeLogs:

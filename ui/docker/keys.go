@@ -13,10 +13,9 @@ import (
 // ListKeys are the container list's keys.
 type ListKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Host                                    key.Binding // next Docker host
 	Sort                                    key.Binding
 	Filter                                  key.Binding // start editing the filter
-	Toggle                                  key.Binding // collapse or expand the project under the cursor
+	Toggle                                  key.Binding // fold or unfold the engine or project under the cursor
 	Detail                                  key.Binding // open the detail pane
 	Logs                                    key.Binding // open the logs pane
 	Clear                                   key.Binding // esc: clear the filter
@@ -85,10 +84,9 @@ func newPromptKeys() PromptKeys {
 func newListKeys() ListKeys {
 	var l ListKeys
 	l.Up, l.Down, l.PageUp, l.PageDown, l.Top, l.Bottom = nav()
-	l.Host = key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "next host"))
 	l.Sort = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort"))
 	l.Filter = key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter"))
-	l.Toggle = key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter/space", "fold project"))
+	l.Toggle = key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter/space", "fold"))
 	l.Detail = key.NewBinding(key.WithKeys("enter", "i"), key.WithHelp("enter/i", "inspect"))
 	l.Logs = key.NewBinding(key.WithKeys("l"), key.WithHelp("l", "logs"))
 	l.Clear = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter"))
@@ -126,9 +124,8 @@ func newLogKeys() LogKeys {
 // listKeyState is what decides which list bindings apply.
 type listKeyState struct {
 	rows        int  // rows in the list
-	hosts       int  // Docker hosts configured
-	data        bool // the host shown has a snapshot
-	onGroup     bool // the cursor is on a project row
+	data        bool // some engine has a snapshot
+	onGroup     bool // the cursor is on an engine's or a project's header
 	onContainer bool
 	filtering   bool
 	filtered    bool
@@ -140,7 +137,6 @@ func (l *ListKeys) enable(s listKeyState) {
 	for _, b := range []*key.Binding{&l.Up, &l.Down, &l.PageUp, &l.PageDown, &l.Top, &l.Bottom} {
 		b.SetEnabled(s.rows > 0)
 	}
-	l.Host.SetEnabled(s.hosts > 1)
 	l.Sort.SetEnabled(s.data)
 	l.Filter.SetEnabled(s.data)
 	l.Toggle.SetEnabled(s.onGroup)
@@ -166,7 +162,7 @@ func (l ListKeys) ShortHelp() []key.Binding {
 		return []key.Binding{l.Prompt.Accept, l.Prompt.Cancel}
 	}
 	a := l.Actions
-	return []key.Binding{l.Detail, l.Toggle, l.Logs, l.Filter, l.Clear, l.Sort, l.Host, a.Restart, a.Start, a.Stop, a.Unpause}
+	return []key.Binding{l.Detail, l.Toggle, l.Logs, l.Filter, l.Clear, l.Sort, a.Restart, a.Start, a.Stop, a.Unpause}
 }
 
 // FullHelp implements help.KeyMap.
@@ -177,7 +173,7 @@ func (l ListKeys) FullHelp() [][]key.Binding {
 	a := l.Actions
 	return [][]key.Binding{
 		{l.Up, l.Down, l.PageUp, l.PageDown, l.Top, l.Bottom},
-		{l.Detail, l.Logs, l.Toggle, l.Sort, l.Filter, l.Clear, l.Host},
+		{l.Detail, l.Logs, l.Toggle, l.Sort, l.Filter, l.Clear},
 		{a.Start, a.Stop, a.Restart, a.Pause, a.Unpause, a.Kill, a.Remove, a.SaveLogs, a.Shell},
 	}
 }

@@ -25,19 +25,20 @@ const (
 	wantClose         // close the open pane
 )
 
-// listView is the container list: its rows (filtered, grouped, sorted),
-// the selection, the filter prompt, the order and its keys. The hosts'
+// listView is the container list: every engine's containers in one list,
+// grouped by engine, then by compose project (both foldable), with the
+// selection, the filter prompt, the order and its keys. The engines'
 // snapshots are the router's; the list is rebuilt from them.
 type listView struct {
 	*env
 	keys ListKeys
 
-	host   int // the host shown, an index into the router's hosts
 	sortBy SortKey
 	filter textinput.Model
-	rows   []row // the current host's list, filtered, grouped and sorted
+	rows   []row // every engine's rows, filtered, grouped and sorted
+	width  int   // the tab's, to wrap an engine's cause over rows
 	// cursor is the selection; it always follows the selected row's key
-	// (container or project) across refreshes.
+	// (engine, container or project) across refreshes.
 	cursor widgets.Cursor[string]
 }
 
@@ -47,15 +48,11 @@ func newListView(e *env) *listView {
 	return v
 }
 
-// refresh rebuilds the rows of h (nil: none); the selection goes back to
-// the same container (or project), or stays at the same position when that
-// row is gone. listRows is how many rows the list shows.
-func (v *listView) refresh(h *hostState, listRows int) {
-	if h == nil || h.snap == nil {
-		v.rows = nil
-		return
-	}
-	v.rows = buildRows(h.snap.Containers, v.sortBy, v.filter.Value(), h.collapsed)
+// refresh rebuilds the rows of hosts; the selection goes back to the same
+// row, or stays at the same position when that row is gone. listRows is
+// how many rows the list shows.
+func (v *listView) refresh(hosts []*hostState, listRows int) {
+	v.rows = buildList(hosts, v.sortBy, v.filter.Value(), v.width)
 	v.cursor.Place(len(v.rows), v.rowKey, listRows)
 }
 
@@ -67,22 +64,31 @@ func (v *listView) moveTo(i, listRows int) { v.cursor.MoveTo(i, len(v.rows), v.r
 
 func (v *listView) scrollIntoView(listRows int) { v.cursor.Scroll(len(v.rows), listRows) }
 
-// selected is the container under the cursor, nil on a project row or in
-// an empty list.
-func (v *listView) selected() *ds.Container {
+// selectedRow is the row under the cursor, nil in an empty list.
+func (v *listView) selectedRow() *row {
 	if v.cursor.Sel < 0 || v.cursor.Sel >= len(v.rows) {
 		return nil
 	}
-	return v.rows[v.cursor.Sel].c
+	return &v.rows[v.cursor.Sel]
 }
 
-// enableKeys switches the list's bindings for its state: hosts is how
-// many hosts there are, data whether the one shown has a snapshot.
-func (v *listView) enableKeys(hosts int, data bool) {
-	s := listKeyState{rows: len(v.rows), hosts: hosts, data: data, filtering: v.filter.Focused(), filtered: v.filter.Value() != ""}
-	if v.cursor.Sel < len(v.rows) {
-		s.onGroup = v.rows[v.cursor.Sel].c == nil
-		s.onContainer = !s.onGroup
+// selected is the container under the cursor and its engine; nil on any
+// other row or in an empty list.
+func (v *listView) selected() (*hostState, *ds.Container) {
+	r := v.selectedRow()
+	if r == nil || r.kind != rowContainer {
+		return nil, nil
+	}
+	return r.host, r.c
+}
+
+// enableKeys switches the list's bindings for its state: data is whether
+// any engine has a snapshot.
+func (v *listView) enableKeys(data bool) {
+	s := listKeyState{rows: len(v.rows), data: data, filtering: v.filter.Focused(), filtered: v.filter.Value() != ""}
+	if r := v.selectedRow(); r != nil {
+		s.onGroup = r.kind == rowEngine || r.kind == rowProject
+		s.onContainer = r.kind == rowContainer
 	}
 	v.keys.enable(s)
 }
@@ -93,12 +99,6 @@ func (v *listView) enableKeys(hosts int, data bool) {
 func (v *listView) Update(msg tea.KeyMsg, hosts []*hostState, listRows int) (tea.Cmd, intent) {
 	k := v.keys
 	page := max(listRows, 1)
-	h := func() *hostState {
-		if v.host < 0 || v.host >= len(hosts) {
-			return nil
-		}
-		return hosts[v.host]
-	}
 	switch {
 	case key.Matches(msg, k.Up):
 		v.moveTo(v.cursor.Sel-1, listRows)
@@ -112,67 +112,49 @@ func (v *listView) Update(msg tea.KeyMsg, hosts []*hostState, listRows int) (tea
 		v.moveTo(0, listRows)
 	case key.Matches(msg, k.Bottom):
 		v.moveTo(len(v.rows)-1, listRows)
-	case key.Matches(msg, k.Host):
-		// Each host keeps its own selection while another is shown.
-		h().selKey = v.cursor.ID
-		v.host = (v.host + 1) % len(hosts)
-		v.cursor = widgets.Cursor[string]{ID: h().selKey, Picked: true}
-		v.refresh(h(), listRows)
 	case key.Matches(msg, k.Sort):
 		v.sortBy = (v.sortBy + 1) % sortKeys
-		v.refresh(h(), listRows)
+		v.refresh(hosts, listRows)
 	case key.Matches(msg, k.Filter):
 		return v.filter.Focus(), stay
 	case key.Matches(msg, k.Toggle):
-		if x := h(); x != nil {
-			p := v.rows[v.cursor.Sel].project
-			x.collapsed[p] = !x.collapsed[p]
-			v.refresh(x, listRows)
+		if r := v.selectedRow(); r != nil && r.kind == rowEngine {
+			r.host.folded = !r.host.folded
+		} else if r != nil {
+			r.host.collapsed[r.project] = !r.host.collapsed[r.project]
 		}
+		v.refresh(hosts, listRows)
 	case key.Matches(msg, k.Detail):
 		return nil, wantDetail
 	case key.Matches(msg, k.Logs):
 		return nil, wantLogs
 	case key.Matches(msg, k.Clear):
 		v.filter.SetValue("")
-		v.refresh(h(), listRows)
+		v.refresh(hosts, listRows)
 	}
 	return nil, stay
 }
 
-// editFilter feeds a key to the filter prompt and re-filters h's rows as
+// editFilter feeds a key to the filter prompt and re-filters the rows as
 // the user types.
-func (v *listView) editFilter(msg tea.KeyMsg, h *hostState, listRows int) tea.Cmd {
+func (v *listView) editFilter(msg tea.KeyMsg, hosts []*hostState, listRows int) tea.Cmd {
 	changed, cmd := widgets.EditFilter(&v.filter, msg, v.keys.Prompt.Accept, v.keys.Prompt.Cancel)
 	if changed {
-		v.refresh(h, listRows)
+		v.refresh(hosts, listRows)
 	}
 	return cmd
 }
 
-// View draws the list of h (which has a snapshot) in listRows rows under
-// its title and column header.
-func (v *listView) View(ctx view.Context, h *hostState, listRows int) []string {
-	lines := []string{v.listTitle(ctx, h)}
+// View draws the list of hosts in listRows rows under its title and
+// column header.
+func (v *listView) View(ctx view.Context, hosts []*hostState, listRows int) []string {
+	lines := []string{v.listTitle(ctx, hosts)}
 	cols := listColumns(v.sortBy.column(), v.sortBy.order())
 	widths := widgets.Layout(cols, ctx.Width)
 	lines = append(lines, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
 	end := min(v.cursor.Offset+listRows, len(v.rows))
-	old := view.Historic(ctx, h.upd)
-	rctx := ctx
-	if old {
-		rctx.Now = h.upd.LastGood // ages as of the data, not growing with the clock
-	}
 	for i := v.cursor.Offset; i < end; i++ {
-		row := v.renderRow(rctx, h.snap, cols, widths, i)
-		if old {
-			row = view.Dim(ctx, row)
-		}
-		lines = append(lines, row)
-	}
-	if len(v.rows) == 0 {
-		lines = append(lines, v.emptyList(ctx, h))
-		end++
+		lines = append(lines, v.renderRow(ctx, cols, widths, i))
 	}
 	for i := end - v.cursor.Offset; i < listRows; i++ {
 		lines = append(lines, "")
@@ -181,20 +163,27 @@ func (v *listView) View(ctx view.Context, h *hostState, listRows int) []string {
 }
 
 // listTitle is "Containers 42 · 30 running · 3 need attention   sort name
-// filter …" with the prompt in place of the filter while editing.
-func (v *listView) listTitle(ctx view.Context, h *hostState) string {
+// filter …" over every engine with data, with the prompt in place of the
+// filter while editing.
+func (v *listView) listTitle(ctx view.Context, hosts []*hostState) string {
 	st := ctx.Styles
-	running, attention := 0, 0
-	for i := range h.snap.Containers {
-		c := &h.snap.Containers[i]
-		if c.Running() {
-			running++
+	total, running, attention := 0, 0, 0
+	for _, h := range hosts {
+		if h.snap == nil {
+			continue
 		}
-		if c.Problem() != 0 {
-			attention++
+		total += len(h.snap.Containers)
+		for i := range h.snap.Containers {
+			c := &h.snap.Containers[i]
+			if c.Running() {
+				running++
+			}
+			if c.Problem() != 0 {
+				attention++
+			}
 		}
 	}
-	title := " " + st.Title.Render("Containers") + " " + strconv.Itoa(len(h.snap.Containers)) +
+	title := " " + st.Title.Render("Containers") + " " + strconv.Itoa(total) +
 		st.Muted.Render(" · "+strconv.Itoa(running)+" running")
 	if attention > 0 {
 		title += st.Muted.Render(" · ") + st.Bad.Render(strconv.Itoa(attention)+" need attention")
@@ -215,19 +204,11 @@ func (v *listView) shown() int {
 	n := 0
 	for _, r := range v.rows {
 		switch {
-		case r.grp != nil:
+		case r.kind == rowProject:
 			n += len(r.grp.members)
-		case r.project == "":
+		case r.kind == rowContainer && r.project == "":
 			n++
 		}
 	}
 	return n
-}
-
-func (v *listView) emptyList(ctx view.Context, h *hostState) string {
-	st := ctx.Styles
-	if len(h.snap.Containers) == 0 {
-		return " " + st.Muted.Render("no containers on this host")
-	}
-	return " " + st.Muted.Render("no container matches “"+sanitize.Line(v.filter.Value())+"” — esc clears the filter")
 }

@@ -57,7 +57,7 @@ func (l *liveTab) awaitStream(hub *collectors.Hub, sub *collectors.Subscription)
 	l.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if h := l.tab.host(); h != nil && h.snap != nil && h.snap.Stream.Connected {
+		if h := l.tab.hostNamed("local"); h != nil && h.snap != nil && h.snap.Stream.Connected {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -2,8 +2,6 @@ package docker
 
 import (
 	tea "github.com/charmbracelet/bubbletea"
-
-	ds "github.com/stacktop/stacktop/collectors/docker"
 )
 
 // The router opens and closes the panes (one at a time, under the list),
@@ -36,7 +34,7 @@ func (t *Tab) openDetail(reveal bool) tea.Cmd {
 	}
 	d := &detailPane{env: t.env, keys: newDetailKeys(t.opts.Redact), eng: t.opts.Engines[tg.source], paneTarget: tg, reveal: reveal}
 	t.detail = d
-	if h := t.host(); h != nil && h.snap != nil && h.id.Name == tg.source {
+	if h := t.hostNamed(tg.source); h != nil && h.snap != nil {
 		d.sees(h.snap)
 	}
 	return d.fetch()
@@ -55,11 +53,11 @@ func (t *Tab) closePane() tea.Cmd {
 	return cmd
 }
 
-// panesSeeSnapshot tells the panes of the host shown about a new snapshot:
-// whether their container is gone, its stats history, and (detail) whether
-// its state changed enough to inspect it again.
-func (t *Tab) panesSeeSnapshot(s *ds.Snapshot) tea.Cmd {
-	src := t.host().id.Name
+// panesSeeSnapshot tells the panes on a container of h about h's new
+// snapshot: whether their container is gone, its stats history, and
+// (detail) whether its state changed enough to inspect it again.
+func (t *Tab) panesSeeSnapshot(h *hostState) tea.Cmd {
+	s, src := h.snap, h.id.Name
 	var resume tea.Cmd
 	if l := t.logs; l != nil && l.source == src {
 		c, ok := s.Container(l.id)
@@ -98,7 +96,7 @@ func (t *Tab) openLogs() tea.Cmd {
 	}
 	l := newLogPane(t.env, tg, t.width)
 	t.logs = l
-	if h := t.host(); h != nil && h.snap != nil && h.id.Name == tg.source {
+	if h := t.hostNamed(tg.source); h != nil && h.snap != nil {
 		l.openedAt = h.snap.Taken
 		if c, ok := h.snap.Container(tg.id); ok {
 			l.runStart = c.StartedAt

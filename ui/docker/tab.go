@@ -107,9 +107,9 @@ func (e *env) next() uint64 {
 type hostState struct {
 	id        collectors.SourceID
 	upd       collectors.Update
-	snap      *ds.Snapshot // last good snapshot, nil before the first
-	collapsed map[string]bool
-	selKey    string // the selected row's key while another host is shown
+	snap      *ds.Snapshot    // last good snapshot, nil before the first
+	collapsed map[string]bool // folded compose projects
+	folded    bool            // the engine's rows are hidden under its header
 }
 
 // paneKind is the pane under the list.
@@ -186,19 +186,21 @@ func (t *Tab) SortKey() SortKey { return t.list.sortBy }
 // the Docker source's name, the container's full ID and its name. ok is
 // false when the cursor is on a project row or the list is empty.
 func (t *Tab) SelectedContainer() (source, id, name string, ok bool) {
-	h, c := t.host(), t.list.selected()
-	if h == nil || c == nil {
+	h, c := t.list.selected()
+	if c == nil {
 		return "", "", "", false
 	}
 	return h.id.Name, c.ID, c.Name, true
 }
 
-// host is the host shown, nil before any update.
-func (t *Tab) host() *hostState {
-	if t.list.host < 0 || t.list.host >= len(t.hosts) {
-		return nil
+// hostNamed is the Docker host of that source name, nil when unknown.
+func (t *Tab) hostNamed(name string) *hostState {
+	for _, h := range t.hosts {
+		if h.id.Name == name {
+			return h
+		}
 	}
-	return t.hosts[t.list.host]
+	return nil
 }
 
 // Update implements view.Tab.
@@ -211,11 +213,12 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		}
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
+		t.list.width = msg.Width
 		t.list.filter.Width = max(msg.Width/3, 20)
 		if t.logs != nil {
 			t.logs.query.Width = max(msg.Width/3, 20)
 		}
-		t.scrollIntoView()
+		t.refresh() // an engine's cause wraps to the width
 	case tea.KeyMsg:
 		cmd = t.handleKey(msg)
 	case view.JumpMsg:
@@ -240,8 +243,10 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 	return t, cmd
 }
 
-// takeUpdate records a poll of one host; a new snapshot of the host shown
-// rebuilds the list and tells an open pane whether its container is gone.
+// takeUpdate records a poll of one host and rebuilds the list (its
+// header and note say the host's state even without a new snapshot); a
+// new snapshot also tells an open pane of that host whether its container
+// is gone.
 func (t *Tab) takeUpdate(u collectors.Update) tea.Cmd {
 	var h *hostState
 	for _, x := range t.hosts {
@@ -255,27 +260,30 @@ func (t *Tab) takeUpdate(u collectors.Update) tea.Cmd {
 	}
 	h.upd = u
 	s, _ := u.Snapshot.(*ds.Snapshot)
-	if s == nil || s == h.snap {
-		return nil
-	}
-	h.snap = s
-	t.picks = pickOverview(t.hosts)
-	if h != t.host() {
-		return nil
+	fresh := s != nil && s != h.snap
+	if fresh {
+		h.snap = s
+		t.picks = pickOverview(t.hosts)
 	}
 	t.refresh()
-	return t.panesSeeSnapshot(s)
+	if !fresh {
+		return nil
+	}
+	return t.panesSeeSnapshot(h)
 }
 
-// refresh rebuilds the list from the host shown.
-func (t *Tab) refresh() { t.list.refresh(t.host(), t.layout().listRows) }
+// refresh rebuilds the list from every host.
+func (t *Tab) refresh() { t.list.refresh(t.hosts, t.layout().listRows) }
 
 func (t *Tab) scrollIntoView() { t.list.scrollIntoView(t.layout().listRows) }
 
 // enableKeys switches each sub-view's bindings on and off for its state.
 func (t *Tab) enableKeys() {
-	h := t.host()
-	t.list.enableKeys(len(t.hosts), h != nil && h.snap != nil)
+	data := false
+	for _, h := range t.hosts {
+		data = data || h.snap != nil
+	}
+	t.list.enableKeys(data)
 	if t.detail != nil {
 		t.detail.enableKeys()
 	}
