@@ -2,6 +2,11 @@ package docker
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,12 +19,16 @@ import (
 // connection is up: the list, inspect of new containers and the stats the
 // last background round brought. It reports the ssh client processes alive
 // at the end beside the wall time: the connections are kept alive and
-// reused, so the count stays at the bound however many polls ran.
+// reused, so the count stays at the bound however many polls ran — and
+// how many ssh processes were started per timed poll (0 when none is
+// re-opened).
 func BenchmarkSSHPoll20(b *testing.B) {
 	e := dockertest.Start(b)
 	ids := e.RunMany(b, 20, dockertest.Spec{Name: "sshpoll"})
 	s := sshtest.Start(b)
-	s.NewClient(b, s.ClientKey).Use(b)
+	cl := s.NewClient(b, s.ClientKey)
+	spawns := countSpawns(b, cl)
+	cl.Use(b)
 	c, err := New(Options{Name: "remote", Host: s.Host()})
 	if err != nil {
 		b.Fatal(err)
@@ -37,7 +46,7 @@ func BenchmarkSSHPoll20(b *testing.B) {
 	for range 3 { // connect, inspect everything, start the first stats round
 		poll()
 	}
-	before := sshProcesses(b)
+	before, spawned := sshProcesses(b), spawns()
 	b.ResetTimer()
 	start := time.Now()
 	var last *Snapshot
@@ -52,7 +61,27 @@ func BenchmarkSSHPoll20(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(el.Microseconds())/1000/float64(b.N), "ms/poll")
+	b.ReportMetric(float64(spawns()-spawned)/float64(b.N), "ssh-spawns/poll")
 	b.ReportMetric(float64(before), "ssh-procs-warm")
 	b.ReportMetric(float64(sshProcesses(b)), "ssh-procs-end")
 	b.ReportMetric(float64(len(last.Containers)), "containers-listed")
+}
+
+// countSpawns makes c's ssh wrapper note each ssh process it starts, and
+// returns a function counting them so far.
+func countSpawns(b *testing.B, c sshtest.Client) func() int {
+	b.Helper()
+	real, err := exec.LookPath("ssh")
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := filepath.Join(b.TempDir(), "spawns")
+	wrapper := fmt.Sprintf("#!/bin/sh\necho x >> %s\nexec %s -F %s \"$@\"\n", log, real, c.Config)
+	if err := os.WriteFile(filepath.Join(c.BinDir, "ssh"), []byte(wrapper), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	return func() int {
+		data, _ := os.ReadFile(log)
+		return strings.Count(string(data), "\n")
+	}
 }
