@@ -39,7 +39,7 @@ func listLines(frame string) []string {
 // its group while the others stay listed; a container's actions and panes
 // go to its own engine; enter on an engine's header folds it.
 func TestEnginesInOneList(t *testing.T) {
-	tab, ctx, _ := newTab(t, 140, 40, 0, Options{})
+	tab, ctx, _ := newTab(t, 140, 40, 0, Options{Allowed: allowAll})
 	edgeEng := newFakeEngine()
 	t.Cleanup(edgeEng.closeAll)
 	tab.opts.Engines["edge"] = edgeEng
@@ -78,9 +78,16 @@ func TestEnginesInOneList(t *testing.T) {
 	if src, _, name, ok := tab.SelectedContainer(); !ok || src != "edge" || name != "edge-cache" {
 		t.Errorf("selected %q/%q %v, want edge/edge-cache", src, name, ok)
 	}
+	if req := request(tab, "R"); req == nil || req.Target.Source != "edge" || req.Target.Object != "edge-cache" {
+		t.Errorf("R on edge-cache requested %+v, want a restart on the edge engine", req)
+	}
 	press(tab, "i")
 	if len(edgeEng.reveals) != 1 {
 		t.Errorf("inspect went to the edge engine %d times, want once", len(edgeEng.reveals))
+	}
+	press(tab, "l")
+	if len(edgeEng.streams) != 1 || !strings.Contains(tab.View(ctx), "logs edge-cache") {
+		t.Errorf("logs of edge-cache did not come from the edge engine (%d streams)", len(edgeEng.streams))
 	}
 	press(tab, "esc")
 
