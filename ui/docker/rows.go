@@ -96,7 +96,14 @@ func (r row) key() string {
 // failed or its event stream broke while its last data stays listed, and
 // its containers grouped by project (see buildRows).
 func buildList(hosts []*hostState, by SortKey, filter string, width int) []row {
-	var rows []row
+	n := 0
+	for _, h := range hosts {
+		n += 3 // header, note, a project or two
+		if h.snap != nil {
+			n += len(h.snap.Containers)
+		}
+	}
+	rows := make([]row, 0, n)
 	for _, h := range hosts {
 		rows = append(rows, row{host: h, kind: rowEngine})
 		if h.folded {
@@ -112,13 +119,10 @@ func buildList(hosts []*hostState, by SortKey, filter string, width int) []row {
 		if h.upd.Err != nil || streamBroken(h) {
 			rows = append(rows, row{host: h, kind: rowNote})
 		}
-		rs := buildRows(h.snap.Containers, by, filter, h.collapsed)
-		if len(rs) == 0 && h.upd.Err == nil && !streamBroken(h) {
+		before := len(rows)
+		rows = buildRows(rows, h, by, filter)
+		if len(rows) == before && h.upd.Err == nil && !streamBroken(h) {
 			rows = append(rows, row{host: h, kind: rowNote}) // says why it is empty
-		}
-		for _, r := range rs {
-			r.host = h
-			rows = append(rows, r)
 		}
 	}
 	return rows
@@ -136,11 +140,12 @@ type group struct {
 	collapsed bool
 }
 
-// buildRows filters, groups and sorts the snapshot's containers (never
-// modifying them). Standalone containers come first without a header;
-// each compose project gets a header row followed, unless collapsed, by
-// its containers.
-func buildRows(list []ds.Container, by SortKey, filter string, collapsed map[string]bool) []row {
+// buildRows appends to dst the rows of h's containers, filtered, grouped
+// and sorted (never modifying them). Standalone containers come first
+// without a header; each compose project gets a header row followed,
+// unless collapsed, by its containers.
+func buildRows(dst []row, h *hostState, by SortKey, filter string) []row {
+	list, collapsed := h.snap.Containers, h.collapsed
 	q := strings.ToLower(strings.TrimSpace(filter))
 	byProject := map[string]*group{}
 	var groups []*group
@@ -161,20 +166,16 @@ func buildRows(list []ds.Container, by SortKey, filter string, collapsed map[str
 		slices.SortFunc(g.members, func(a, b *ds.Container) int { return compare(by, a, b) })
 	}
 	slices.SortFunc(groups, func(a, b *group) int { return compareGroups(by, a, b) })
-	n := len(groups)
-	for _, g := range groups {
-		n += len(g.members)
-	}
-	rows := make([]row, 0, n)
+	rows := dst
 	for _, g := range groups {
 		if g.project != "" {
-			rows = append(rows, row{kind: rowProject, project: g.project, grp: g})
+			rows = append(rows, row{host: h, kind: rowProject, project: g.project, grp: g})
 			if g.collapsed {
 				continue
 			}
 		}
 		for _, c := range g.members {
-			rows = append(rows, row{kind: rowContainer, project: g.project, c: c})
+			rows = append(rows, row{host: h, kind: rowContainer, project: g.project, c: c})
 		}
 	}
 	return rows
