@@ -1,8 +1,14 @@
-// Package docker is the Docker tab: every container of one or several
-// Docker hosts, grouped under its compose project, sortable and
-// filterable, with a detail pane (inspect data and CPU/memory sparklines)
-// and a logs pane (follow, search, timestamps) for the selected container.
-// It also fills the Overview's Docker box (view.Summarizer).
+// Package docker is the Docker tab: the containers of every Docker engine
+// in one list, grouped by engine, then by compose project (both foldable),
+// sortable and filterable, with a detail pane (inspect data and CPU/memory
+// sparklines) and a logs pane (follow, search, timestamps) for the
+// selected container, each asked of the container's own engine. It also
+// fills the Overview's Docker box (view.Summarizer).
+//
+// The sub-views are one type each in this package rather than packages of
+// their own: they share the row model, the engine calls and the
+// sanitizing helpers, and a package boundary would have meant exporting
+// all of that for one consumer.
 //
 // The tab never does I/O in Update or View: inspect and logs are asked of
 // an Engine in tea.Cmd functions, under a timeout, and come back as
