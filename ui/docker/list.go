@@ -2,6 +2,7 @@ package docker
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -194,20 +195,24 @@ func (v *listView) listTitle(ctx view.Context, hosts []*hostState) string {
 		title += "   " + v.filter.View()
 	case v.filter.Value() != "":
 		title += "   filter " + st.Label.Render(sanitize.Line(v.filter.Value())) +
-			st.Muted.Render(" ("+strconv.Itoa(v.shown())+" shown)")
+			st.Muted.Render(" ("+strconv.Itoa(v.shown(hosts))+" shown)")
 	}
 	return widgets.Truncate(title, ctx.Width)
 }
 
-// shown counts the containers that pass the filter, collapsed or not.
-func (v *listView) shown() int {
+// shown counts the containers of hosts that pass the filter, in folded
+// engines and projects too.
+func (v *listView) shown(hosts []*hostState) int {
+	q := strings.ToLower(strings.TrimSpace(v.filter.Value()))
 	n := 0
-	for _, r := range v.rows {
-		switch {
-		case r.kind == rowProject:
-			n += len(r.grp.members)
-		case r.kind == rowContainer && r.project == "":
-			n++
+	for _, h := range hosts {
+		if h.snap == nil {
+			continue
+		}
+		for i := range h.snap.Containers {
+			if matches(&h.snap.Containers[i], q) {
+				n++
+			}
 		}
 	}
 	return n

@@ -101,6 +101,12 @@ func TestEnginesInOneList(t *testing.T) {
 	if f := tab.View(ctx); !strings.Contains(f, "▸ local  ok") {
 		t.Errorf("a folded engine's header has no ▸:\n%s", f)
 	}
+	// The filter's count includes what a folded engine hides.
+	press(tab, "/", "s", "h", "o", "p", "-", "enter")
+	if f := tab.View(ctx); !strings.Contains(f, "filter shop- (5 shown)") {
+		t.Errorf("the filter's count leaves out the folded engine's containers:\n%s", f)
+	}
+	press(tab, "esc", "g")
 	press(tab, "enter")
 	if !slices.Contains(names(tab), "shop-api-1") {
 		t.Error("enter again does not unfold local")
