@@ -436,3 +436,33 @@ func TestFilterProjectAndService(t *testing.T) {
 		t.Error("filter billing matches a container it has nothing to do with")
 	}
 }
+
+// TestJumpPicksTheEngine: the Overview opens a container of the engine it
+// names, even when another engine name reaches the same engine (the same
+// container ID listed twice), unfolding that engine; an engine's own line
+// opens its header.
+func TestJumpPicksTheEngine(t *testing.T) {
+	tab, ctx, _ := newTab(t, 140, 40, 0, Options{})
+	twin := newFakeEngine()
+	t.Cleanup(twin.closeAll)
+	tab.opts.Engines["twin"] = twin
+	tab.Update(ok("twin", fleetSnapshot(0))) // the same engine under another name
+	press(tab, "g")
+	for r := tab.list.selectedRow(); r.host.id.Name != "twin"; r = tab.list.selectedRow() {
+		press(tab, "down")
+	}
+	press(tab, "enter") // fold twin
+	c := fleetSnapshot(0).Containers[6]
+	run(tab, tab.updateCmd(view.JumpMsg{Jump: view.Jump{Source: source("twin"), What: view.JumpContainer, Container: c.ID}}))
+	if src, cid, _, ok := tab.SelectedContainer(); !ok || src != "twin" || cid != c.ID {
+		t.Errorf("the jump selected %q/%.12s %v, want twin/%.12s", src, cid, ok, c.ID)
+	}
+	if len(twin.streams) != 1 || !strings.Contains(tab.View(ctx), "logs "+c.Name) {
+		t.Errorf("the jump did not open the logs from the twin engine (%d streams)", len(twin.streams))
+	}
+	press(tab, "esc")
+	run(tab, tab.updateCmd(view.JumpMsg{Jump: view.Jump{Source: source("local"), What: view.JumpSource}}))
+	if r := tab.list.selectedRow(); r == nil || r.kind != rowEngine || r.host.id.Name != "local" {
+		t.Errorf("opening the local engine selected %+v", r)
+	}
+}
