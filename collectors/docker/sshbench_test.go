@@ -22,8 +22,18 @@ import (
 // reused, so the count stays at the bound however many polls ran — and
 // how many ssh processes were started per timed poll (0 when none is
 // re-opened).
-func BenchmarkSSHPoll20(b *testing.B) {
+func BenchmarkSSHPoll20(b *testing.B) { benchSSHPoll(b, false) }
+
+// BenchmarkSSHPoll20Beside100 is BenchmarkSSHPoll20 with the shared fleet
+// of 100 more idle containers on the engine, as when other tests run: the
+// poll lists all 120, and the background stats rounds cover them all.
+func BenchmarkSSHPoll20Beside100(b *testing.B) { benchSSHPoll(b, true) }
+
+func benchSSHPoll(b *testing.B, beside100 bool) {
 	e := dockertest.Start(b)
+	if beside100 {
+		fleetOf100(b)
+	}
 	ids := e.RunMany(b, 20, dockertest.Spec{Name: "sshpoll"})
 	s := sshtest.Start(b)
 	cl := s.NewClient(b, s.ClientKey)
