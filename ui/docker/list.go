@@ -10,6 +10,7 @@ import (
 
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
@@ -31,7 +32,6 @@ const (
 // selection, the filter prompt, the order and its keys. The engines'
 // snapshots are the router's; the list is rebuilt from them.
 type listView struct {
-	*env
 	keys ListKeys
 
 	sortBy SortKey
@@ -43,9 +43,10 @@ type listView struct {
 	cursor widgets.Cursor[string]
 }
 
-func newListView(e *env) *listView {
-	v := &listView{env: e, keys: newListKeys(), cursor: widgets.Cursor[string]{Picked: true}}
-	v.filter = widgets.NewPrompt(e.st, "/", "name, image, project or state")
+// newListView is an empty list; st styles its filter prompt.
+func newListView(st *theme.Styles) *listView {
+	v := &listView{keys: newListKeys(), cursor: widgets.Cursor[string]{Picked: true}}
+	v.filter = widgets.NewPrompt(st, "/", "name, image, project or state")
 	return v
 }
 

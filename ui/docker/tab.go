@@ -158,7 +158,7 @@ func New(st *theme.Styles, opts Options) *Tab {
 		opts.Context = context.Background()
 	}
 	t := &Tab{env: &env{opts: opts, st: st}}
-	t.list = newListView(t.env)
+	t.list = newListView(st)
 	t.enableKeys()
 	return t
 }
