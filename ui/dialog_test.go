@@ -174,7 +174,7 @@ func TestConfirmContextGolden(t *testing.T) {
 		{"cancel_backend", false, "3lc", 80, 24, []string{"Confirm: Cancel query", "2 sessions wait behind it"}},
 		{"terminate_backend_redacted", true, "3lX", 100, 30, []string{"Confirm: Terminate backend", "alice", "billing-worker",
 			"2 sessions wait behind it", "Type 4242"}},
-		{"restart_container", false, "4jR", 100, 30, []string{"Confirm: Restart", "shop/web:1.4", "web (project shop)", "running, up 2h03m"}},
+		{"restart_container", false, "4jjR", 100, 30, []string{"Confirm: Restart", "shop/web:1.4", "web (project shop)", "running, up 2h03m"}},
 		{"explain_analyze", false, "3aE", 100, 30, []string{"Confirm: EXPLAIN ANALYZE", "statement", "WHERE kind = 'checkout'"}},
 		{"explain_analyze_redacted", true, "3aE", 100, 30, []string{"Confirm: EXPLAIN ANALYZE", "statement", "GROUP BY"}},
 	}
@@ -216,13 +216,13 @@ func bottom(m *model) string {
 func TestRefusedKeysAnswer(t *testing.T) {
 	m, audit := newDialogModel(t, 120, 30, true, true)
 	steps := []struct{ keys, want string }{
-		{"4jR", "read-only: restart is refused (stacktop runs with --read-only, --demo or read_only in the config)"},
+		{"4jjR", "read-only: restart is refused (stacktop runs with --read-only, --demo or read_only in the config)"},
 		{"3b", "read-only: backup db is refused (stacktop runs with --read-only, --demo or read_only in the config)"},
 		{"3lc", "read-only: cancel query is refused"},
 		{"4kR", "restart: nothing selected — move to a container (j/k)"},
 		{"3dV", "vacuum analyze: no table selected — pick one in tables (t)"},
 		{"2T", "read-only: terminate (TERM) is refused"},
-		{"4jiR", "restart: actions work from the list — esc closes the pane"},
+		{"4jjiR", "restart: actions work from the list — esc closes the pane"},
 		{"<esc>S", "read-only: stop is refused"},
 	}
 	for _, s := range steps {
@@ -243,7 +243,7 @@ func TestRefusedKeysAnswer(t *testing.T) {
 		t.Errorf("refused keys wrote %d audit lines; a key not offered is no attempt", len(recs))
 	}
 	// Disabled keys stay out of help.
-	pressKeys(m, "4j?")
+	pressKeys(m, "4jj?")
 	if h := m.View(); strings.Contains(h, "restart") {
 		t.Errorf("--demo help offers restart:\n%s", h)
 	}
@@ -269,7 +269,7 @@ func fakeShell(ran *atomic.Int32) actions.Kind {
 func TestShellAsksFirst(t *testing.T) {
 	// The real docker.shell kind: E asks, n does nothing.
 	m, audit := newDialogModel(t, 100, 30, false, false)
-	if n := pressKeys(m, "4jE"); n != 1 {
+	if n := pressKeys(m, "4jjE"); n != 1 {
 		t.Fatalf("E made %d requests", n)
 	}
 	v := m.View()
@@ -307,7 +307,7 @@ func TestShellAsksFirst(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { _, err := p.Run(); done <- err }()
 	p.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	for _, k := range splitKeys("4jE") {
+	for _, k := range splitKeys("4jjE") {
 		p.Send(k)
 	}
 	waitOutput(t, &out, "Confirm: Open a shell")
@@ -363,7 +363,7 @@ func TestStatusClears(t *testing.T) {
 	}
 
 	tickAt(0)
-	pressKeys(m, "4jR") // refused under read-only: an error line
+	pressKeys(m, "4jjR") // refused under read-only: an error line
 	refusal := "read-only: restart is refused"
 	tickAt(infoTTL + time.Second)
 	if !strings.Contains(bottom(m), refusal) {

@@ -26,7 +26,7 @@ func sshEngine(t *testing.T, key func(*sshtest.Server) string) *sshtest.Server {
 }
 
 // sshProcesses counts the ssh client processes this test process started.
-func sshProcesses(t *testing.T) int {
+func sshProcesses(t testing.TB) int {
 	t.Helper()
 	out, _ := exec.Command("pgrep", "-c", "-x", "-P", strconv.Itoa(os.Getpid()), "ssh").Output()
 	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))

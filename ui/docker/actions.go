@@ -63,18 +63,17 @@ func fits(kind, state string) bool {
 // selectedContainer is the container under the cursor and its action
 // target, or nil.
 func (t *Tab) selectedContainer() (*ds.Container, actions.Target) {
-	h := t.host()
-	if h == nil || t.list.Sel < 0 || t.list.Sel >= len(t.rows) || t.rows[t.list.Sel].c == nil {
+	h, c := t.list.selected()
+	if c == nil {
 		return nil, actions.Target{}
 	}
-	c := t.rows[t.list.Sel].c
 	return c, dockeract.ContainerTarget(h.id.Name, *c)
 }
 
 // enableActions switches the action keys for the selection (list mode only).
 func (t *Tab) enableActions() {
 	c, target := t.selectedContainer()
-	for _, a := range t.keys.Actions.all() {
+	for _, a := range t.list.keys.Actions.all() {
 		a.b.SetEnabled(c != nil && t.mode() == modeList && fits(a.kind, c.State) && t.opts.Allowed.Can(a.kind, target))
 	}
 }
@@ -83,7 +82,7 @@ func (t *Tab) enableActions() {
 // action key that is disabled now, answers why; ok is false for other keys.
 func (t *Tab) actionKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	c, target := t.selectedContainer()
-	all := t.keys.Actions.all()
+	all := t.list.keys.Actions.all()
 	for _, a := range all {
 		if !key.Matches(msg, *a.b) || c == nil {
 			continue
@@ -137,7 +136,7 @@ func (t *Tab) containerFacts(c *ds.Container) []view.Fact {
 		service = sanitize.Line(c.ComposeService) + " (project " + sanitize.Line(c.ComposeProject) + ")"
 	}
 	status := sanitize.Line(c.State)
-	if h := t.host(); h != nil && h.snap != nil {
+	if h, _ := t.list.selected(); h != nil && h.snap != nil {
 		status += ", " + statusCell(view.Context{Now: h.snap.Taken}, c)
 	}
 	return []view.Fact{

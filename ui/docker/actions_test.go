@@ -12,7 +12,7 @@ import (
 // selectContainer moves the cursor to the container called name.
 func selectContainer(t *testing.T, tab *Tab, name string) {
 	t.Helper()
-	for range len(tab.rows) + 1 {
+	for range len(tab.list.rows) + 1 {
 		if _, _, n, ok := tab.SelectedContainer(); ok && n == name {
 			return
 		}

@@ -12,7 +12,7 @@ func benchTab(b *testing.B) (*Tab, view.Context) {
 	tab, _, _ := newTab(b, 200, 60, 139, Options{})
 	ctx := testCtx(colourStyles(), 200, 60)
 	tab.st = ctx.Styles
-	if n := len(tab.host().snap.Containers); n != 150 {
+	if n := len(tab.hostNamed("local").snap.Containers); n != 150 {
 		b.Fatalf("%d containers", n)
 	}
 	return tab, ctx

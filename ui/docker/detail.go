@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	ds "github.com/stacktop/stacktop/collectors/docker"
@@ -25,6 +26,10 @@ type paneTarget struct {
 
 // detailPane is the inspect pane's state.
 type detailPane struct {
+	*env
+	keys DetailKeys
+	eng  Engine // the container's engine, nil when this view has none
+
 	paneTarget
 	gen         uint64
 	reveal      bool
@@ -46,53 +51,19 @@ type detailMsg struct {
 	err error
 }
 
-// target is the container a new pane should show: the open pane's, else
-// the selected one.
-func (t *Tab) target() (paneTarget, bool) {
-	switch {
-	case t.pane == paneLogs && t.logs != nil:
-		return paneTarget{source: t.logs.source, id: t.logs.id, name: t.logs.name, removed: t.logs.removed}, true
-	case t.pane == paneDetail && t.detail != nil:
-		return t.detail.paneTarget, true
-	}
-	src, id, name, ok := t.SelectedContainer()
-	return paneTarget{source: src, id: id, name: name}, ok
-}
-
-// openDetail shows the detail pane for the target container, fetching the
-// inspect data unless the pane already holds it (with the same reveal).
-func (t *Tab) openDetail(reveal bool) tea.Cmd {
-	tg, ok := t.target()
-	if !ok {
-		return nil
-	}
-	reveal = reveal && !t.opts.Redact
-	t.pane = paneDetail
-	if d := t.detail; d != nil && d.id == tg.id && d.source == tg.source && d.reveal == reveal && (d.d != nil || d.loading) {
-		return nil
-	}
-	t.detail = &detailPane{paneTarget: tg, reveal: reveal}
-	if h := t.host(); h != nil && h.snap != nil && h.id.Name == tg.source {
-		t.detailSees(h.snap)
-	}
-	return t.fetchDetail()
-}
-
-// fetchDetail asks the engine for the detail pane's container, off the UI
-// goroutine and under the call timeout.
-func (t *Tab) fetchDetail() tea.Cmd {
-	d := t.detail
-	eng := t.opts.Engines[d.source]
+// fetch asks the engine for the pane's container, off the UI goroutine
+// and under the call timeout.
+func (d *detailPane) fetch() tea.Cmd {
+	eng := d.eng
 	if eng == nil {
 		d.unavailable = true
 		return nil
 	}
-	t.gen++
-	d.gen, d.loading = t.gen, true
+	d.gen, d.loading = d.next(), true
 	if d.live != nil {
 		d.sig = signature(d.live)
 	}
-	gen, id, reveal, timeout, parent := d.gen, d.id, d.reveal, t.opts.CallTimeout, t.opts.Context
+	gen, id, reveal, timeout, parent := d.gen, d.id, d.reveal, d.opts.CallTimeout, d.opts.Context
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
@@ -101,10 +72,9 @@ func (t *Tab) fetchDetail() tea.Cmd {
 	}
 }
 
-// gotDetail takes an inspect answer unless the pane moved on meanwhile.
-func (t *Tab) gotDetail(msg detailMsg) {
-	d := t.detail
-	if d == nil || msg.gen != d.gen {
+// got takes an inspect answer unless the pane moved on meanwhile.
+func (d *detailPane) got(msg detailMsg) {
+	if msg.gen != d.gen {
 		return
 	}
 	d.loading, d.err = false, msg.err
@@ -114,49 +84,13 @@ func (t *Tab) gotDetail(msg detailMsg) {
 	}
 }
 
-// closePane closes the open pane and stops its log stream.
-func (t *Tab) closePane() tea.Cmd {
-	t.pane = paneNone
-	t.detail = nil
-	var cmd tea.Cmd
-	if t.logs != nil {
-		cmd = t.logs.close()
-		t.logs = nil
-	}
-	t.scrollIntoView()
-	return cmd
-}
+// enableKeys is a no-op: the pane's keys depend only on --redact, set
+// when it opens. It is here so every sub-view answers the router alike.
+func (d *detailPane) enableKeys() {}
 
-// panesSeeSnapshot tells the panes of the host shown about a new snapshot:
-// whether their container is gone, its stats history, and (detail) whether
-// its state changed enough to inspect it again.
-func (t *Tab) panesSeeSnapshot(s *ds.Snapshot) tea.Cmd {
-	src := t.host().id.Name
-	var resume tea.Cmd
-	if l := t.logs; l != nil && l.source == src {
-		c, ok := s.Container(l.id)
-		l.removed = !ok
-		if ok {
-			resume = t.resumeLogs(c, s.Taken)
-		} else if next, found := l.successor(s); found {
-			resume = t.followRecreated(next, s.Taken)
-		}
-	}
-	d := t.detail
-	if d == nil || d.source != src {
-		return resume
-	}
-	t.detailSees(s)
-	if d.live != nil && d.d != nil && !d.loading && signature(d.live) != d.sig {
-		return tea.Batch(resume, t.fetchDetail())
-	}
-	return resume
-}
-
-// detailSees points the detail pane at its container in s and rebuilds
-// the sparkline histories from the collector's samples.
-func (t *Tab) detailSees(s *ds.Snapshot) {
-	d := t.detail
+// sees points the pane at its container in s and rebuilds the sparkline
+// histories from the collector's samples.
+func (d *detailPane) sees(s *ds.Snapshot) {
 	d.live = nil
 	for i := range s.Containers {
 		if s.Containers[i].ID == d.id {
@@ -183,4 +117,33 @@ func (t *Tab) detailSees(s *ds.Snapshot) {
 func signature(c *ds.Container) string {
 	return c.State + "|" + c.Health + "|" + strconv.Itoa(c.FailingStreak) + "|" +
 		strconv.Itoa(c.RestartCount) + "|" + c.StartedAt.Format(time.RFC3339Nano)
+}
+
+// Update handles a key in the detail pane, paneRows high: it scrolls, or
+// asks the router for the reveal, the logs pane or to close.
+func (d *detailPane) Update(msg tea.KeyMsg, paneRows int) intent {
+	k := d.keys
+	page := max(paneRows-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		d.scroll--
+	case key.Matches(msg, k.Down):
+		d.scroll++
+	case key.Matches(msg, k.PageUp):
+		d.scroll -= page
+	case key.Matches(msg, k.PageDown):
+		d.scroll += page
+	case key.Matches(msg, k.Top):
+		d.scroll = 0
+	case key.Matches(msg, k.Bottom):
+		d.scroll = 1 << 30 // clamped when drawn
+	case key.Matches(msg, k.Reveal):
+		return wantReveal
+	case key.Matches(msg, k.Logs):
+		return wantLogs
+	case key.Matches(msg, k.Close):
+		return wantClose
+	}
+	d.scroll = max(d.scroll, 0)
+	return stay
 }

@@ -45,15 +45,15 @@ func shortID(id string) string {
 	return id
 }
 
-// detailLines draws the detail pane in n lines: the title rule, the
-// sparklines, then the inspect data from the scroll position.
-func (t *Tab) detailLines(ctx view.Context, n int) []string {
-	d, st := t.detail, ctx.Styles
+// View draws the detail pane in n lines: the title rule, the sparklines,
+// then the inspect data from the scroll position.
+func (d *detailPane) View(ctx view.Context, n int) []string {
+	st := ctx.Styles
 	out := []string{paneRule(ctx, "inspect "+paneName(ctx, d.paneTarget))}
 	if d.removed {
 		out = append(out, " "+st.Bad.Render("container removed — it is no longer on this host; esc closes the pane"))
 	} else {
-		out = append(out, t.sparkLine(ctx))
+		out = append(out, d.sparkLine(ctx))
 	}
 	var body []string
 	switch {
@@ -64,7 +64,7 @@ func (t *Tab) detailLines(ctx view.Context, n int) []string {
 	case d.d == nil:
 		body = []string{" " + st.Muted.Render("inspecting…")}
 	default:
-		body = t.detailBody(ctx, d.d)
+		body = d.detailBody(ctx, d.d)
 	}
 	rows := max(n-len(out), 0)
 	d.scroll = min(d.scroll, max(len(body)-rows, 0))
@@ -83,8 +83,8 @@ func (t *Tab) detailLines(ctx view.Context, n int) []string {
 // (idle) to its peak, memory from its low to its high, so 20 MiB on a
 // host of 24 GiB — or well under its limit — is not a flat line; the
 // limit is said in words.
-func (t *Tab) sparkLine(ctx view.Context) string {
-	d, st := t.detail, ctx.Styles
+func (d *detailPane) sparkLine(ctx view.Context) string {
+	st := ctx.Styles
 	if d.live == nil || d.cpu == nil || d.cpu.Len() == 0 {
 		return " " + st.Muted.Render("no stats history yet")
 	}
@@ -141,7 +141,7 @@ func field(ctx view.Context, label string, values ...string) []string {
 }
 
 // detailBody is the inspect data, every engine string sanitized.
-func (t *Tab) detailBody(ctx view.Context, d *ds.Detail) []string {
+func (p *detailPane) detailBody(ctx view.Context, d *ds.Detail) []string {
 	st := ctx.Styles
 	var out []string
 	out = append(out, field(ctx, "image", sanitize.Line(d.Image))...)
@@ -149,13 +149,13 @@ func (t *Tab) detailBody(ctx view.Context, d *ds.Detail) []string {
 	if d.Error != "" {
 		out = append(out, field(ctx, "error", st.Bad.Render(sanitize.Line(d.Error)))...)
 	}
-	out = append(out, field(ctx, "command", t.cmdline(ctx, d.Command))...)
+	out = append(out, field(ctx, "command", p.cmdline(ctx, d.Command))...)
 	if len(d.Entrypoint) > 0 {
-		out = append(out, field(ctx, "entry", t.cmdline(ctx, d.Entrypoint))...)
+		out = append(out, field(ctx, "entry", p.cmdline(ctx, d.Entrypoint))...)
 	}
 	out = append(out, field(ctx, "config", configText(d))...)
-	out = append(out, t.healthLines(ctx, d.Healthcheck, d.State == "running" || d.State == "paused")...)
-	out = append(out, t.envLines(ctx, d)...)
+	out = append(out, p.healthLines(ctx, d.Healthcheck, d.State == "running" || d.State == "paused")...)
+	out = append(out, p.envLines(ctx, d)...)
 	out = append(out, field(ctx, "mounts", mountLines(d.Mounts)...)...)
 	out = append(out, field(ctx, "networks", networkLines(d.Networks)...)...)
 	var ports []string
@@ -227,13 +227,13 @@ func configText(d *ds.Detail) string {
 }
 
 // redacted is --redact / --demo, from the options or the frame.
-func (t *Tab) redacted(ctx view.Context) bool { return t.opts.Redact || ctx.Redact }
+func (d *detailPane) redacted(ctx view.Context) bool { return d.opts.Redact || ctx.Redact }
 
 // cmdline is a command for the screen: sanitized, and with passwords and
 // secret-named options masked under --redact.
-func (t *Tab) cmdline(ctx view.Context, args []string) string {
+func (d *detailPane) cmdline(ctx view.Context, args []string) string {
 	s := argv(args)
-	if t.redacted(ctx) {
+	if d.redacted(ctx) {
 		s = redact.CommandLine(s)
 	}
 	return sanitize.Line(s)
@@ -255,12 +255,12 @@ func argv(args []string) string {
 // healthLines are the check, its state, and its latest results (newest
 // last). A stopped container has no health: the engine's last status is
 // that of the run that ended, so it is shown as such, unflagged.
-func (t *Tab) healthLines(ctx view.Context, h *ds.Healthcheck, running bool) []string {
+func (d *detailPane) healthLines(ctx view.Context, h *ds.Healthcheck, running bool) []string {
 	st := ctx.Styles
 	if h == nil {
 		return field(ctx, "health", st.Muted.Render("no healthcheck"))
 	}
-	check := t.cmdline(ctx, h.Test) + st.Muted.Render(" · every "+h.Interval.String()+" · timeout "+h.Timeout.String()+
+	check := d.cmdline(ctx, h.Test) + st.Muted.Render(" · every "+h.Interval.String()+" · timeout "+h.Timeout.String()+
 		" · start period "+h.StartPeriod.String()+" · retries "+strconv.Itoa(h.Retries))
 	var status string
 	switch {
@@ -286,13 +286,13 @@ func (t *Tab) healthLines(ctx view.Context, h *ds.Healthcheck, running bool) []s
 
 // envLines are the environment variables: secret-looking values arrive
 // masked from the engine unless revealed; redact mode masks every value.
-func (t *Tab) envLines(ctx view.Context, d *ds.Detail) []string {
+func (p *detailPane) envLines(ctx view.Context, d *ds.Detail) []string {
 	st := ctx.Styles
 	masked := 0
 	vals := make([]string, 0, len(d.Env)+1)
 	for _, e := range d.Env {
 		entry := e.Key + "=" + e.Value
-		if t.redacted(ctx) {
+		if p.redacted(ctx) {
 			entry = redact.Env(entry)
 		}
 		if e.Masked {
@@ -301,9 +301,9 @@ func (t *Tab) envLines(ctx view.Context, d *ds.Detail) []string {
 		vals = append(vals, sanitize.Line(entry))
 	}
 	switch {
-	case t.redacted(ctx):
+	case p.redacted(ctx):
 		vals = append([]string{st.Muted.Render("values redacted")}, vals...)
-	case t.detail.reveal:
+	case p.reveal:
 		vals = append([]string{st.Warn.Render("secret values shown — r masks them")}, vals...)
 	case masked > 0:
 		vals = append([]string{st.Muted.Render(strconv.Itoa(masked) + " secret-looking values masked — r reveals")}, vals...)

@@ -63,32 +63,32 @@ type logEarlierMsg struct {
 }
 
 // canFetchEarlier says whether an earlier page may be asked for now.
-func (l *logPane) canFetchEarlier(t *Tab) bool {
+func (l *logPane) canFetchEarlier() bool {
 	return !l.fetching && !l.atStart && !boundary(l.lines).IsZero() &&
-		len(l.earlier) < ds.DefaultLogMaxLines && t.opts.Engines[l.source] != nil
+		len(l.earlier) < ds.DefaultLogMaxLines && l.eng != nil
 }
 
 // fetchEarlier asks the engine for the page before the oldest line held,
 // off the UI goroutine under the call timeout; scroll is applied when it
 // arrives.
-func (t *Tab) fetchEarlier(l *logPane, scroll int) tea.Cmd {
-	if !l.canFetchEarlier(t) {
+func (l *logPane) fetchEarlier(scroll int) tea.Cmd {
+	if !l.canFetchEarlier() {
 		return nil
 	}
-	eng := t.opts.Engines[l.source]
+	eng := l.eng
 	after := len(l.lines)
 	if l.stream != nil {
 		if ls := l.stream.Lines(); len(ls) > 0 {
 			after += int(max(ls[len(ls)-1].Seq+seqBase, l.newestSeq) - l.newestSeq)
 		}
 	}
-	page := t.opts.LogLines
+	page := l.opts.LogLines
 	opts := ds.LogOptions{
 		Tail: after + page<<l.widen + earlierSlack, Until: boundary(l.lines), Timestamps: true,
 		MaxLines: page + 2*earlierSlack,
 	}
 	l.fetching, l.earlierErr, l.scrollAfter = true, nil, scroll
-	gen, id, timeout, parent := l.gen, l.id, t.opts.CallTimeout, t.opts.Context
+	gen, id, timeout, parent := l.gen, l.id, l.opts.CallTimeout, l.opts.Context
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
@@ -108,10 +108,10 @@ func (t *Tab) fetchEarlier(l *logPane, scroll int) tea.Cmd {
 
 // gotEarlier puts an earlier page before the lines held. A page with
 // nothing new means the log starts there. A search that asked for it
-// jumps to the newest match the page holds, or asks for another page.
-func (t *Tab) gotEarlier(msg logEarlierMsg) tea.Cmd {
-	l := t.logs
-	if l == nil || msg.gen != l.gen || !l.fetching {
+// jumps to the newest match the page holds, or asks for another page. The
+// pane shows rows lines.
+func (l *logPane) gotEarlier(msg logEarlierMsg, rows int) tea.Cmd {
+	if msg.gen != l.gen || !l.fetching {
 		return nil
 	}
 	l.fetching = false
@@ -120,7 +120,7 @@ func (t *Tab) gotEarlier(msg logEarlierMsg) tea.Cmd {
 	// A search that ends without an earlier match leaves N its usual wrap.
 	giveUp := func() tea.Cmd {
 		if prev {
-			l.jump(l.search.Prev(l.cur), t.logRows())
+			l.jump(l.search.Prev(l.cur), rows)
 		}
 		return nil
 	}
@@ -132,7 +132,7 @@ func (t *Tab) gotEarlier(msg logEarlierMsg) tea.Cmd {
 	if len(page) == 0 {
 		if l.widen < maxWiden {
 			l.widen++
-			cmd := t.fetchEarlier(l, l.scrollAfter)
+			cmd := l.fetchEarlier(l.scrollAfter)
 			l.searching, l.prev = searching, prev
 			return cmd
 		}
@@ -164,13 +164,13 @@ func (t *Tab) gotEarlier(msg logEarlierMsg) tea.Cmd {
 		if i < 0 {
 			i = len(l.search.Matches)
 		}
-		l.jump(i-1, t.logRows()) // the newest match before the old first line
+		l.jump(i-1, rows) // the newest match before the old first line
 		return nil
 	}
 	if searching >= maxSearchPages {
 		return giveUp()
 	}
-	cmd := t.fetchEarlier(l, 0)
+	cmd := l.fetchEarlier(0)
 	if cmd == nil {
 		return giveUp()
 	}
@@ -180,11 +180,11 @@ func (t *Tab) gotEarlier(msg logEarlierMsg) tea.Cmd {
 
 // searchEarlier starts reading earlier pages for the current search
 // (after enter found nothing, or N at the oldest match: prev).
-func (t *Tab) searchEarlier(l *logPane, prev bool) tea.Cmd {
+func (l *logPane) searchEarlier(prev bool) tea.Cmd {
 	if l.search.Query == "" {
 		return nil
 	}
-	cmd := t.fetchEarlier(l, 0)
+	cmd := l.fetchEarlier(0)
 	if cmd != nil {
 		l.searching, l.prev = 1, prev
 	}

@@ -117,6 +117,22 @@ func fleetSnapshot(extra int) *ds.Snapshot {
 	return s
 }
 
+// remoteSnapshot is a second engine, reached over ssh:// (stats from the
+// API): a compose project with an exited container, and one standalone.
+func remoteSnapshot() *ds.Snapshot {
+	now := fixture.Now()
+	web := running("blog-web-1", "blog", "web", "ghost:5", 4.2, 180*mib, 5*time.Hour)
+	db := running("blog-db-1", "blog", "db", "mysql:8", 1.1, 420*mib, 5*time.Hour)
+	backup := stopped("blog-backup-1", "blog", "backup", "exited", 2, 20*time.Minute)
+	tunnel := running("tunnel", "", "", "cloudflared:2024", 0.3, 24*mib, 9*24*time.Hour)
+	return &ds.Snapshot{
+		Taken: now, Host: "ssh://deploy@blog.example.net", EngineVersion: "27.3.1", APIVersion: "1.47",
+		Cores: 4, MemTotal: 8 * gib, StatsFrom: ds.StatsAPI,
+		Containers: []ds.Container{web, db, backup, tunnel},
+		Stream:     ds.StreamStatus{Connected: true},
+	}
+}
+
 func source(name string) collectors.SourceID {
 	return collectors.SourceID{Kind: collectors.KindDocker, Name: name}
 }

@@ -18,7 +18,7 @@ import (
 func selectName(t *testing.T, tab *Tab, name string) {
 	t.Helper()
 	press(tab, "g")
-	for range len(tab.rows) {
+	for range len(tab.list.rows) {
 		if _, _, n, ok := tab.SelectedContainer(); ok && n == name {
 			return
 		}
@@ -42,6 +42,16 @@ func TestGolden(t *testing.T) {
 			tab, ctx, _ := newTab(t, w, h, 12, Options{})
 			selectName(t, tab, "shop-api-1")
 			press(tab, "i")
+			checkedGolden(t, tab.View(ctx), w, h)
+		})
+		// Three engines in one list: the local one, a remote one reached
+		// over ssh://, and one down with its cause in its group; the
+		// selection on a remote container.
+		t.Run("engines"+suffix, func(t *testing.T) {
+			tab, ctx, _ := newTab(t, w, h, 0, Options{})
+			tab.Update(down("prod"))
+			tab.Update(ok("remote", remoteSnapshot()))
+			selectName(t, tab, "blog-web-1")
 			checkedGolden(t, tab.View(ctx), w, h)
 		})
 		t.Run("logs_search"+suffix, func(t *testing.T) {
@@ -70,13 +80,13 @@ func TestGolden(t *testing.T) {
 	t.Run("down_with_history_100x24", func(t *testing.T) {
 		tab, ctx, _ := newTab(t, 100, 24, 0, Options{})
 		ctx.Now = ctx.Now.Add(5 * time.Second)
-		tab.Update(refusedAfterData("local", tab.host().snap))
+		tab.Update(refusedAfterData("local", tab.hostNamed("local").snap))
 		checkedGolden(t, tab.View(ctx), 100, 24)
 	})
 	t.Run("overview_box_down_with_history_50x12", func(t *testing.T) {
 		tab, ctx, _ := newTab(t, 100, 24, 0, Options{})
 		ctx.Now = ctx.Now.Add(5 * time.Second)
-		tab.Update(refusedAfterData("local", tab.host().snap))
+		tab.Update(refusedAfterData("local", tab.hostNamed("local").snap))
 		golden.RequireEqual(t, []byte(tab.Summary(ctx, 50, 12)))
 	})
 }

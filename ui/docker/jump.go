@@ -4,8 +4,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/stacktop/stacktop/collectors"
+	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/view"
-	"github.com/stacktop/stacktop/ui/widgets"
 )
 
 // Opens implements view.Opener: the Docker tab shows its hosts' containers.
@@ -21,41 +21,44 @@ func (t *Tab) Opens(j view.Jump) bool {
 	return false
 }
 
-// open shows what j names: its host, and for a container that container
-// selected in the list (its project unfolded, a filter that hides it
-// cleared) with its logs open.
+// open shows what j names: its host's header selected (the host
+// unfolded), or for a container that container selected in the list (its
+// project unfolded, a filter that hides it cleared) with its logs open.
 func (t *Tab) open(j view.Jump) tea.Cmd {
-	for i, h := range t.hosts {
-		if h.id == j.Source && i != t.cur {
-			// Each host keeps its own selection while another is shown.
-			t.host().selKey = t.list.ID
-			t.cur = i
-			t.list = widgets.Cursor[string]{ID: h.selKey, Picked: true}
-			t.refresh()
+	var h *hostState
+	for _, x := range t.hosts {
+		if x.id == j.Source {
+			h = x
 		}
 	}
-	if j.What != view.JumpContainer {
+	if h == nil {
 		return nil
 	}
-	h := t.host()
-	if h == nil || h.snap == nil {
-		return nil
+	v := t.list
+	h.folded = false
+	want := row{host: h, kind: rowEngine}.key()
+	var c ds.Container
+	if j.What == view.JumpContainer && h.snap != nil {
+		var ok bool
+		if c, ok = h.snap.Container(j.Container); ok {
+			if v.filter.Value() != "" && !matches(&c, v.filter.Value()) {
+				v.filter.SetValue("")
+			}
+			delete(h.collapsed, c.ComposeProject)
+			want = row{host: h, kind: rowContainer, c: &c}.key()
+		}
 	}
-	c, ok := h.snap.Container(j.Container)
-	if !ok {
-		return nil
-	}
-	if t.filter.Value() != "" && !matches(&c, t.filter.Value()) {
-		t.filter.SetValue("")
-	}
-	delete(h.collapsed, c.ComposeProject)
 	t.refresh()
-	for i := range t.rows {
-		if t.rowKey(i) == c.ID {
-			t.moveTo(i)
-			t.pane = paneNone // the logs pane opens on the selection
-			return t.openLogs()
+	for i := range v.rows {
+		if v.rowKey(i) != want {
+			continue
 		}
+		v.moveTo(i, t.layout().listRows)
+		if v.rows[i].kind != rowContainer {
+			return nil
+		}
+		t.pane = paneNone // the logs pane opens on the selection
+		return t.openLogs()
 	}
 	return nil
 }

@@ -5,13 +5,13 @@ import (
 	"sort"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/sanitize"
-	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/widgets"
 )
 
@@ -28,6 +28,10 @@ const reopenAfterError = 5 * time.Second
 // is bounded by the collector); "follow" here decides whether the pane
 // takes new lines and sticks to the bottom, or stays still for reading.
 type logPane struct {
+	*env
+	keys LogKeys
+	eng  Engine // the container's engine, nil when this view has none
+
 	paneTarget
 	gen         uint64
 	stream      LogStream // nil while opening, or when it failed
@@ -85,53 +89,30 @@ type logOpenedMsg struct {
 // logWakeMsg says the stream has new lines (or ended).
 type logWakeMsg struct{ gen uint64 }
 
-func newLogPane(st *theme.Styles, tg paneTarget, width int) *logPane {
-	q := widgets.NewPrompt(st, "search /", "text (smart case)")
+func newLogPane(e *env, tg paneTarget, width int) *logPane {
+	q := widgets.NewPrompt(e.st, "search /", "text (smart case)")
 	q.Width = max(width/3, 20)
-	return &logPane{paneTarget: tg, follow: true, cur: -1, query: q}
+	return &logPane{env: e, keys: newLogKeys(), eng: e.opts.Engines[tg.source], paneTarget: tg, follow: true, cur: -1, query: q}
 }
 
-// openLogs shows the logs pane for the target container, opening a stream
-// unless the pane already has one for it.
-func (t *Tab) openLogs() tea.Cmd {
-	tg, ok := t.target()
-	if !ok {
-		return nil
-	}
-	t.pane = paneLogs
-	if l := t.logs; l != nil && l.id == tg.id && l.source == tg.source {
-		return nil
-	}
-	var cmds []tea.Cmd
-	if t.logs != nil {
-		cmds = append(cmds, t.logs.close())
-	}
-	l := newLogPane(t.st, tg, t.width)
-	t.logs = l
-	if h := t.host(); h != nil && h.snap != nil && h.id.Name == tg.source {
-		l.openedAt = h.snap.Taken
-		if c, ok := h.snap.Container(tg.id); ok {
-			l.runStart = c.StartedAt
-			l.project, l.service, l.created = c.ComposeProject, c.ComposeService, c.Created
-		}
-	}
-	return tea.Batch(append(cmds, t.openStream(l))...)
+// enableKeys switches the pane's bindings for what it holds.
+func (l *logPane) enableKeys() {
+	l.keys.enable(len(l.lines), len(l.search.Matches), l.query.Focused())
 }
 
 // openStream asks the pane's engine for a followed stream of the last
 // LogLines lines; the answer comes back as a logOpenedMsg.
-func (t *Tab) openStream(l *logPane) tea.Cmd {
-	eng := t.opts.Engines[l.source]
+func (l *logPane) openStream() tea.Cmd {
+	eng := l.eng
 	if eng == nil {
 		l.unavailable = true
 		return nil
 	}
-	t.gen++
-	l.gen, l.opening = t.gen, true
+	l.gen, l.opening = l.next(), true
 	// A new stream's tail holds the lines earlier pages were fetched for.
 	l.earlierState = earlierState{}
-	gen, id, timeout, parent := l.gen, l.id, t.opts.CallTimeout, t.opts.Context
-	opts := ds.LogOptions{Tail: t.opts.LogLines, Follow: true, Timestamps: true}
+	gen, id, timeout, parent := l.gen, l.id, l.opts.CallTimeout, l.opts.Context
+	opts := ds.LogOptions{Tail: l.opts.LogLines, Follow: true, Timestamps: true}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, timeout)
 		defer cancel()
@@ -147,9 +128,8 @@ func (t *Tab) openStream(l *logPane) tea.Cmd {
 // across runs, so the new tail holds the lines before the restart and
 // those after it; the pane keeps its search, follow, timestamp and wrap
 // settings.
-func (t *Tab) resumeLogs(c ds.Container, taken time.Time) tea.Cmd {
-	l := t.logs
-	if l == nil || l.opening || !c.Running() {
+func (l *logPane) resume(c ds.Container, taken time.Time) tea.Cmd {
+	if l.opening || !c.Running() {
 		return nil
 	}
 	newRun := l.ended && c.StartedAt.After(l.runStart)
@@ -161,7 +141,7 @@ func (t *Tab) resumeLogs(c ds.Container, taken time.Time) tea.Cmd {
 	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
 	l.runStart, l.openedAt = c.StartedAt, taken
 	l.resumes++
-	cmd := t.openStream(l)
+	cmd := l.openStream()
 	if old != nil {
 		cmd = tea.Batch(closeStream(old), cmd)
 	}
@@ -197,8 +177,7 @@ func (l *logPane) successor(s *ds.Snapshot) (ds.Container, bool) {
 // followRecreated moves the pane to c, the container that replaced the
 // one it followed, and opens c's stream; search, follow, timestamps and
 // wrap stay as they were.
-func (t *Tab) followRecreated(c ds.Container, taken time.Time) tea.Cmd {
-	l := t.logs
+func (l *logPane) followRecreated(c ds.Container, taken time.Time) tea.Cmd {
 	old := l.stream
 	l.recreatedFrom = shortID(l.id)
 	l.id, l.name, l.removed = c.ID, c.Name, false
@@ -206,23 +185,15 @@ func (t *Tab) followRecreated(c ds.Container, taken time.Time) tea.Cmd {
 	l.stream, l.ended, l.endErr, l.err = nil, false, nil, nil
 	l.lines, l.dropped, l.top = nil, 0, 0
 	l.runStart, l.openedAt = c.StartedAt, taken
-	cmd := t.openStream(l)
+	cmd := l.openStream()
 	if old != nil {
 		cmd = tea.Batch(closeStream(old), cmd)
 	}
 	return cmd
 }
 
-// gotLogStream takes an opened stream, or closes it when the pane it was
-// opened for is gone.
-func (t *Tab) gotLogStream(msg logOpenedMsg) tea.Cmd {
-	l := t.logs
-	if l == nil || msg.gen != l.gen {
-		if msg.stream != nil {
-			return closeStream(msg.stream)
-		}
-		return nil
-	}
+// gotStream takes the stream opened for the pane.
+func (l *logPane) gotStream(msg logOpenedMsg) tea.Cmd {
 	l.opening, l.err, l.stream = false, msg.err, msg.stream
 	if l.stream == nil {
 		return nil
@@ -233,11 +204,10 @@ func (t *Tab) gotLogStream(msg logOpenedMsg) tea.Cmd {
 	return waitLogs(l.gen, l.stream)
 }
 
-// logsWoke takes new lines (when following) and waits for more, unless the
-// stream has ended.
-func (t *Tab) logsWoke(msg logWakeMsg) tea.Cmd {
-	l := t.logs
-	if l == nil || msg.gen != l.gen || l.stream == nil {
+// woke takes new lines (when following) and waits for more, unless the
+// stream has ended; the pane shows rows lines of w cells.
+func (l *logPane) woke(msg logWakeMsg, rows, w int) tea.Cmd {
+	if msg.gen != l.gen || l.stream == nil {
 		return nil
 	}
 	select {
@@ -250,7 +220,7 @@ func (t *Tab) logsWoke(msg logWakeMsg) tea.Cmd {
 	// A paused pane stays still for reading, unless its lines fit in it
 	// (a stream just opened on a recreated container): then new lines
 	// move nothing.
-	if l.follow || l.bottomTop(t.logRows(), t.width) == 0 {
+	if l.follow || l.bottomTop(rows, w) == 0 {
 		l.pull()
 	}
 	return waitLogs(l.gen, l.stream)
@@ -423,4 +393,92 @@ func (l *logPane) prefixWidth() int {
 		return gutterW + tsW
 	}
 	return gutterW
+}
+
+// Update handles a key in the logs pane, showing rows lines of w cells:
+// it scrolls, follows, searches, fetches earlier pages, or asks the router
+// for the detail pane or to close.
+func (l *logPane) Update(msg tea.KeyMsg, rows, w int) (tea.Cmd, intent) {
+	k := l.keys
+	page := max(rows-1, 1)
+	// Scrolling up past the oldest line held asks the engine for the page
+	// before it; the rest of the scroll happens when it arrives.
+	up := func(n int) tea.Cmd {
+		var cmd tea.Cmd
+		if l.topLine(rows, w)-n < 0 {
+			cmd = l.fetchEarlier(min(l.topLine(rows, w)-n, 0))
+		}
+		l.scrollBy(-n, rows, w)
+		return cmd
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		return up(1), stay
+	case key.Matches(msg, k.Down):
+		l.scrollBy(1, rows, w)
+	case key.Matches(msg, k.PageUp):
+		return up(page), stay
+	case key.Matches(msg, k.PageDown):
+		l.scrollBy(page, rows, w)
+	case key.Matches(msg, k.Top):
+		var cmd tea.Cmd
+		if l.topLine(rows, w) == 0 {
+			cmd = l.fetchEarlier(-page)
+		}
+		l.follow = false
+		l.top = 0
+		return cmd, stay
+	case key.Matches(msg, k.Bottom):
+		l.follow = true
+		l.pull()
+	case key.Matches(msg, k.Follow):
+		l.follow = !l.follow
+		if l.follow {
+			l.pull()
+		}
+	case key.Matches(msg, k.Timestamps):
+		l.timestamps = !l.timestamps
+	case key.Matches(msg, k.Wrap):
+		l.wrap = !l.wrap
+	case key.Matches(msg, k.Search):
+		return l.query.Focus(), stay
+	case key.Matches(msg, k.Next):
+		l.jump(l.search.Next(l.cur), rows)
+	case key.Matches(msg, k.Prev):
+		if l.cur == 0 && !l.atStart {
+			// N at the oldest match loaded looks in earlier pages first.
+			if cmd := l.searchEarlier(true); cmd != nil {
+				return cmd, stay
+			}
+		}
+		l.jump(l.search.Prev(l.cur), rows)
+	case key.Matches(msg, k.Detail):
+		return nil, wantDetail
+	case key.Matches(msg, k.Close):
+		return nil, wantClose
+	}
+	return nil, stay
+}
+
+// editSearch feeds a key to the logs search prompt; enter searches and
+// jumps to the first match at or after the top of the pane (rows lines of
+// w cells).
+func (l *logPane) editSearch(msg tea.KeyMsg, rows, w int) tea.Cmd {
+	switch {
+	case key.Matches(msg, l.keys.Prompt.Accept):
+		l.query.Blur()
+		l.research()
+		if len(l.search.Matches) == 0 {
+			return l.searchEarlier(false) // what `docker logs` still has
+		}
+		l.jump(l.firstMatch(rows, w), rows)
+		return nil
+	case key.Matches(msg, l.keys.Prompt.Cancel):
+		l.query.Blur()
+		l.query.SetValue(l.search.Query)
+		return nil
+	}
+	var cmd tea.Cmd
+	l.query, cmd = l.query.Update(msg)
+	return cmd
 }

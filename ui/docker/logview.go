@@ -21,11 +21,11 @@ const (
 	tsW     = 13
 )
 
-// logLines draws the logs pane in n lines: the title rule, then the lines
+// View draws the logs pane in n lines: the title rule, then the lines
 // from the top line (the newest at the bottom while following).
-func (t *Tab) logLines(ctx view.Context, n int) []string {
-	l, st := t.logs, ctx.Styles
-	out := []string{t.logTitle(ctx)}
+func (l *logPane) View(ctx view.Context, n int) []string {
+	st := ctx.Styles
+	out := []string{l.logTitle(ctx)}
 	rows := max(n-1, 0)
 	switch {
 	case l.unavailable:
@@ -48,8 +48,7 @@ func (t *Tab) logLines(ctx view.Context, n int) []string {
 }
 
 // logTitle is "─ logs web-1 · 3f2a9c1b7d4e · following · 500 lines · E = stderr · match 2/17 ───".
-func (t *Tab) logTitle(ctx view.Context) string {
-	l := t.logs
+func (l *logPane) logTitle(ctx view.Context) string {
 	parts := []string{"logs " + paneName(ctx, l.paneTarget)}
 	if q := l.search.Query; q != "" {
 		if len(l.search.Matches) == 0 {

@@ -41,7 +41,7 @@ func TestDetail(t *testing.T) {
 	if !slices.Equal(eng.reveals, []bool{false, true, false}) {
 		t.Errorf("inspect calls asked reveal %v", eng.reveals)
 	}
-	if !tab.keys.Detail.Close.Enabled() || tab.keys.mode != modeDetail {
+	if km, ok := tab.KeyMap().(DetailKeys); !ok || !km.Close.Enabled() {
 		t.Error("help does not show the detail keys")
 	}
 }
@@ -54,7 +54,7 @@ func TestDetailRedacted(t *testing.T) {
 	if strings.Contains(frame, "/usr/local/bin") || !strings.Contains(frame, "PATH=***") || !strings.Contains(frame, "values redacted") {
 		t.Errorf("redact mode shows env values:\n%s", frame)
 	}
-	if tab.keys.Detail.Reveal.Enabled() || slices.Contains(eng.reveals, true) {
+	if tab.detail.keys.Reveal.Enabled() || slices.Contains(eng.reveals, true) {
 		t.Error("reveal works in redact mode")
 	}
 	if strings.Contains(frame, "s3cret") || !strings.Contains(frame, "--db-password=***") {
@@ -121,7 +121,7 @@ func TestLogsSearchNextPrev(t *testing.T) {
 	tab, ctx, _ := newTab(t, 120, 40, 0, Options{})
 	selectName(t, tab, "shop-api-1")
 	press(tab, "l")
-	if tab.keys.Logs.Next.Enabled() {
+	if tab.logs.keys.Next.Enabled() {
 		t.Error("n is offered before a search")
 	}
 	press(tab, "/", "E", "R", "R", "O", "R", "enter") // upper case: exact case

@@ -3,7 +3,10 @@ package docker
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/widgets"
@@ -41,19 +44,88 @@ func (k SortKey) order() widgets.SortOrder {
 	return widgets.Descending
 }
 
-// row is one line of the list: a project header or a container.
+// row is one line of the list: an engine's header, a note under it (why
+// it has no list, its last poll's error, an empty list), a project header
+// or a container.
 type row struct {
+	host    *hostState    // the engine the row belongs to
+	kind    rowKind       // what the row is
 	project string        // compose project ("" for standalone containers)
-	c       *ds.Container // nil for a project header
-	grp     *group        // the header's figures (headers only)
+	c       *ds.Container // the container (container rows only)
+	grp     *group        // the header's figures (project headers only)
+	// why is one wrapped line of why an engine has no list (notes of an
+	// engine without data only), line its index, bad whether it is an
+	// error rather than a wait.
+	why  string
+	line int
+	bad  bool
 }
 
-// key identifies a row across refreshes: the container ID, or the project.
+// rowKind is what a row of the list is.
+type rowKind int
+
+const (
+	rowContainer rowKind = iota
+	rowProject
+	rowEngine
+	rowNote
+)
+
+// key identifies a row across refreshes: the engine's name, then the
+// container ID, the project, or the engine's own header or note. The same
+// container ID can appear under two names of one engine.
 func (r row) key() string {
-	if r.c != nil {
-		return r.c.ID
+	name := ""
+	if r.host != nil {
+		name = r.host.id.Name
 	}
-	return "project\x00" + r.project
+	switch r.kind {
+	case rowContainer:
+		return name + "\x00" + r.c.ID
+	case rowProject:
+		return name + "\x00project\x00" + r.project
+	case rowNote:
+		return name + "\x00note\x00" + strconv.Itoa(r.line)
+	}
+	return name + "\x00engine"
+}
+
+// buildList is every engine's rows, in the hub's order: the engine's
+// header, then — unless the engine is folded — why it has no list (the
+// cause, then what to try, wrapped to width), or a note when its last poll
+// failed or its event stream broke while its last data stays listed, and
+// its containers grouped by project (see buildRows).
+func buildList(hosts []*hostState, by SortKey, filter string, width int) []row {
+	n := 0
+	for _, h := range hosts {
+		n += 3 // header, note, a project or two
+		if h.snap != nil {
+			n += len(h.snap.Containers)
+		}
+	}
+	rows := make([]row, 0, n)
+	for _, h := range hosts {
+		rows = append(rows, row{host: h, kind: rowEngine})
+		if h.folded {
+			continue
+		}
+		if h.snap == nil {
+			text, bad := whyNoData(h)
+			for i, l := range strings.Split(ansi.Wrap(text, max(width-4, 20), ""), "\n") {
+				rows = append(rows, row{host: h, kind: rowNote, why: l, line: i, bad: bad})
+			}
+			continue
+		}
+		if h.upd.Err != nil || streamBroken(h) {
+			rows = append(rows, row{host: h, kind: rowNote})
+		}
+		before := len(rows)
+		rows = buildRows(rows, h, by, filter)
+		if len(rows) == before && h.upd.Err == nil && !streamBroken(h) {
+			rows = append(rows, row{host: h, kind: rowNote}) // says why it is empty
+		}
+	}
+	return rows
 }
 
 // group is a project's aggregate figures for its header row.
@@ -68,11 +140,12 @@ type group struct {
 	collapsed bool
 }
 
-// buildRows filters, groups and sorts the snapshot's containers (never
-// modifying them). Standalone containers come first without a header;
-// each compose project gets a header row followed, unless collapsed, by
-// its containers.
-func buildRows(list []ds.Container, by SortKey, filter string, collapsed map[string]bool) []row {
+// buildRows appends to dst the rows of h's containers, filtered, grouped
+// and sorted (never modifying them). Standalone containers come first
+// without a header; each compose project gets a header row followed,
+// unless collapsed, by its containers.
+func buildRows(dst []row, h *hostState, by SortKey, filter string) []row {
+	list, collapsed := h.snap.Containers, h.collapsed
 	q := strings.ToLower(strings.TrimSpace(filter))
 	byProject := map[string]*group{}
 	var groups []*group
@@ -93,20 +166,16 @@ func buildRows(list []ds.Container, by SortKey, filter string, collapsed map[str
 		slices.SortFunc(g.members, func(a, b *ds.Container) int { return compare(by, a, b) })
 	}
 	slices.SortFunc(groups, func(a, b *group) int { return compareGroups(by, a, b) })
-	n := len(groups)
-	for _, g := range groups {
-		n += len(g.members)
-	}
-	rows := make([]row, 0, n)
+	rows := dst
 	for _, g := range groups {
 		if g.project != "" {
-			rows = append(rows, row{project: g.project, grp: g})
+			rows = append(rows, row{host: h, kind: rowProject, project: g.project, grp: g})
 			if g.collapsed {
 				continue
 			}
 		}
 		for _, c := range g.members {
-			rows = append(rows, row{project: g.project, c: c})
+			rows = append(rows, row{host: h, kind: rowContainer, project: g.project, c: c})
 		}
 	}
 	return rows

@@ -1,8 +1,14 @@
-// Package docker is the Docker tab: every container of one or several
-// Docker hosts, grouped under its compose project, sortable and
-// filterable, with a detail pane (inspect data and CPU/memory sparklines)
-// and a logs pane (follow, search, timestamps) for the selected container.
-// It also fills the Overview's Docker box (view.Summarizer).
+// Package docker is the Docker tab: the containers of every Docker engine
+// in one list, grouped by engine, then by compose project (both foldable),
+// sortable and filterable, with a detail pane (inspect data and CPU/memory
+// sparklines) and a logs pane (follow, search, timestamps) for the
+// selected container, each asked of the container's own engine. It also
+// fills the Overview's Docker box (view.Summarizer).
+//
+// The sub-views are one type each in this package rather than packages of
+// their own: they share the row model, the engine calls and the
+// sanitizing helpers, and a package boundary would have meant exporting
+// all of that for one consumer.
 //
 // The tab never does I/O in Update or View: inspect and logs are asked of
 // an Engine in tea.Cmd functions, under a timeout, and come back as
@@ -14,14 +20,12 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/stacktop/stacktop/collectors"
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
-	"github.com/stacktop/stacktop/ui/widgets"
 )
 
 // Engine is what the panes ask of one Docker host, on demand. Wrap a
@@ -90,13 +94,28 @@ type Options struct {
 	Context context.Context
 }
 
+// env is what the router and its sub-views share: the options, the
+// styles, and the counter that numbers pane requests so late answers are
+// recognised.
+type env struct {
+	opts Options
+	st   *theme.Styles
+	seq  uint64
+}
+
+// next numbers a new pane request.
+func (e *env) next() uint64 {
+	e.seq++
+	return e.seq
+}
+
 // hostState is everything known about one Docker host.
 type hostState struct {
 	id        collectors.SourceID
 	upd       collectors.Update
-	snap      *ds.Snapshot // last good snapshot, nil before the first
-	collapsed map[string]bool
-	selKey    string // the selected row's key while another host is shown
+	snap      *ds.Snapshot    // last good snapshot, nil before the first
+	collapsed map[string]bool // folded compose projects
+	folded    bool            // the engine's rows are hidden under its header
 }
 
 // paneKind is the pane under the list.
@@ -108,29 +127,23 @@ const (
 	paneLogs
 )
 
-// Tab is the Docker tab. Build it with New.
+// Tab is the Docker tab: a router between its sub-views, each a model
+// with its own state, Update, View and keys — the container list
+// (list.go), the detail pane (detail.go) and the logs pane (logs.go). The
+// tab owns what they share: the hosts' snapshots from the hub, which pane
+// is open, and the size. Build it with New.
 type Tab struct {
-	opts Options
-	st   *theme.Styles
+	*env
 
 	hosts []*hostState  // in the order the hub first reported them
 	picks overviewPicks // what the Overview lists, chosen per snapshot, not per frame
-	cur   int
 
-	sortBy SortKey
-	filter textinput.Model
-	rows   []row // the current host's list, filtered, grouped and sorted
-	// list is the selection; it always follows the selected row's key
-	// (container or project) across refreshes.
-	list widgets.Cursor[string]
-
+	list   *listView
 	pane   paneKind
 	detail *detailPane
 	logs   *logPane
-	gen    uint64 // numbers pane requests so late answers are recognised
 
 	width, height int
-	keys          KeyMap
 }
 
 // New returns the Docker tab; st styles the prompts.
@@ -144,8 +157,8 @@ func New(st *theme.Styles, opts Options) *Tab {
 	if opts.Context == nil {
 		opts.Context = context.Background()
 	}
-	t := &Tab{opts: opts, st: st, keys: newKeyMap(), list: widgets.Cursor[string]{Picked: true}}
-	t.filter = widgets.NewPrompt(st, "/", "name, image, project or state")
+	t := &Tab{env: &env{opts: opts, st: st}}
+	t.list = newListView(st)
 	t.enableKeys()
 	return t
 }
@@ -158,33 +171,42 @@ func (t *Tab) Kinds() []collectors.Kind { return []collectors.Kind{collectors.Ki
 
 // InputActive implements view.Tab: true while the filter or search prompt is open.
 func (t *Tab) InputActive() bool {
-	return t.filter.Focused() || (t.logs != nil && t.logs.query.Focused())
+	return t.list.filter.Focused() || (t.logs != nil && t.logs.query.Focused())
 }
 
 // KeyMap implements view.Tab: the keys of the sub-view in use.
-func (t *Tab) KeyMap() help.KeyMap { return t.keys }
+func (t *Tab) KeyMap() help.KeyMap {
+	switch t.mode() {
+	case modeDetail:
+		return t.detail.keys
+	case modeLogs, modeSearch:
+		return t.logs.keys
+	}
+	return t.list.keys
+}
 
 // SortKey is the current container order.
-func (t *Tab) SortKey() SortKey { return t.sortBy }
+func (t *Tab) SortKey() SortKey { return t.list.sortBy }
 
 // SelectedContainer names the container under the cursor, for actions:
 // the Docker source's name, the container's full ID and its name. ok is
 // false when the cursor is on a project row or the list is empty.
 func (t *Tab) SelectedContainer() (source, id, name string, ok bool) {
-	h := t.host()
-	if h == nil || t.list.Sel < 0 || t.list.Sel >= len(t.rows) || t.rows[t.list.Sel].c == nil {
+	h, c := t.list.selected()
+	if c == nil {
 		return "", "", "", false
 	}
-	c := t.rows[t.list.Sel].c
 	return h.id.Name, c.ID, c.Name, true
 }
 
-// host is the host shown, nil before any update.
-func (t *Tab) host() *hostState {
-	if t.cur < 0 || t.cur >= len(t.hosts) {
-		return nil
+// hostNamed is the Docker host of that source name, nil when unknown.
+func (t *Tab) hostNamed(name string) *hostState {
+	for _, h := range t.hosts {
+		if h.id.Name == name {
+			return h
+		}
 	}
-	return t.hosts[t.cur]
+	return nil
 }
 
 // Update implements view.Tab.
@@ -197,31 +219,40 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		}
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
-		t.filter.Width = max(msg.Width/3, 20)
+		t.list.width = msg.Width
+		t.list.filter.Width = max(msg.Width/3, 20)
 		if t.logs != nil {
 			t.logs.query.Width = max(msg.Width/3, 20)
 		}
-		t.scrollIntoView()
+		t.refresh() // an engine's cause wraps to the width
 	case tea.KeyMsg:
 		cmd = t.handleKey(msg)
 	case view.JumpMsg:
 		cmd = t.open(msg.Jump)
 	case detailMsg:
-		t.gotDetail(msg)
+		if t.detail != nil {
+			t.detail.got(msg)
+		}
 	case logOpenedMsg:
 		cmd = t.gotLogStream(msg)
 	case logWakeMsg:
-		cmd = t.logsWoke(msg)
+		if t.logs != nil {
+			cmd = t.logs.woke(msg, t.logRows(), t.width)
+		}
 	case logEarlierMsg:
-		cmd = t.gotEarlier(msg)
+		if t.logs != nil {
+			cmd = t.logs.gotEarlier(msg, t.logRows())
+		}
 	}
 	t.scrollIntoView() // a pane opening or closing changes the list's height
 	t.enableKeys()
 	return t, cmd
 }
 
-// takeUpdate records a poll of one host; a new snapshot of the host shown
-// rebuilds the list and tells an open pane whether its container is gone.
+// takeUpdate records a poll of one host and rebuilds the list (its
+// header and note say the host's state even without a new snapshot); a
+// new snapshot also tells an open pane of that host whether its container
+// is gone.
 func (t *Tab) takeUpdate(u collectors.Update) tea.Cmd {
 	var h *hostState
 	for _, x := range t.hosts {
@@ -235,60 +266,43 @@ func (t *Tab) takeUpdate(u collectors.Update) tea.Cmd {
 	}
 	h.upd = u
 	s, _ := u.Snapshot.(*ds.Snapshot)
-	if s == nil || s == h.snap {
-		return nil
-	}
-	h.snap = s
-	t.picks = pickOverview(t.hosts)
-	if h != t.host() {
-		return nil
+	fresh := s != nil && s != h.snap
+	if fresh {
+		h.snap = s
+		t.picks = pickOverview(t.hosts)
 	}
 	t.refresh()
-	return t.panesSeeSnapshot(s)
-}
-
-// refresh rebuilds the rows of the host shown; the selection goes back to
-// the same container (or project), or stays at the same position when that
-// row is gone.
-func (t *Tab) refresh() {
-	h := t.host()
-	if h == nil || h.snap == nil {
-		t.rows = nil
-		return
+	if !fresh {
+		return nil
 	}
-	t.rows = buildRows(h.snap.Containers, t.sortBy, t.filter.Value(), h.collapsed)
-	t.list.Place(len(t.rows), t.rowKey, t.layout().listRows)
+	return t.panesSeeSnapshot(h)
 }
 
-// rowKey is row i's key, the id the selection follows.
-func (t *Tab) rowKey(i int) string { return t.rows[i].key() }
+// refresh rebuilds the list from every host.
+func (t *Tab) refresh() { t.list.refresh(t.hosts, t.layout().listRows) }
 
-// moveTo selects row i (clamped) and scrolls it into view.
-func (t *Tab) moveTo(i int) { t.list.MoveTo(i, len(t.rows), t.rowKey, t.layout().listRows) }
+func (t *Tab) scrollIntoView() { t.list.scrollIntoView(t.layout().listRows) }
 
-func (t *Tab) scrollIntoView() { t.list.Scroll(len(t.rows), t.layout().listRows) }
-
-// enableKeys switches bindings on and off for the tab's state.
+// enableKeys switches each sub-view's bindings on and off for its state.
 func (t *Tab) enableKeys() {
-	s := keyState{mode: t.mode(), rows: len(t.rows), hosts: len(t.hosts), filtered: t.filter.Value() != "", redact: t.opts.Redact}
-	if h := t.host(); h != nil {
-		s.data = h.snap != nil
+	data := false
+	for _, h := range t.hosts {
+		data = data || h.snap != nil
 	}
-	if t.list.Sel < len(t.rows) {
-		s.onGroup = t.rows[t.list.Sel].c == nil
-		s.onContainer = !s.onGroup
+	t.list.enableKeys(data)
+	if t.detail != nil {
+		t.detail.enableKeys()
 	}
 	if t.logs != nil {
-		s.matches, s.logLines = len(t.logs.search.Matches), len(t.logs.lines)
+		t.logs.enableKeys()
 	}
-	t.keys.enable(s)
 	t.enableActions()
 }
 
 // mode is what has the keyboard now.
 func (t *Tab) mode() mode {
 	switch {
-	case t.filter.Focused():
+	case t.list.filter.Focused():
 		return modeFilter
 	case t.pane == paneLogs && t.logs != nil && t.logs.query.Focused():
 		return modeSearch

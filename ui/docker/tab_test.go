@@ -6,24 +6,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
-
 	"github.com/stacktop/stacktop/collectors"
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/internal/frametest"
-	"github.com/stacktop/stacktop/ui/internal/keytest"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
-// names lists the container names (and "[project]" for headers) as drawn,
-// from the rows model the view draws.
+// names lists the container names (and "[project]" for project headers;
+// engines' headers and notes left out) from the rows model the view draws.
 func names(tab *Tab) []string {
 	var out []string
-	for _, r := range tab.rows {
-		if r.c == nil {
+	for _, r := range tab.list.rows {
+		switch r.kind {
+		case rowProject:
 			out = append(out, "["+r.project+"]")
-		} else {
+		case rowContainer:
 			out = append(out, r.c.Name)
 		}
 	}
@@ -36,52 +34,82 @@ func listLines(frame string) []string {
 	return frametest.Rows(frame, func(l string) bool { return strings.Contains(l, "NAME") && strings.Contains(l, "STATE") })
 }
 
-func TestHostSwitching(t *testing.T) {
-	tab, ctx, _ := newTab(t, 120, 30, 0, Options{})
+// TestEnginesInOneList: every engine's containers in one list, each
+// under its header with its health and version; a down engine says why in
+// its group while the others stay listed; a container's actions and panes
+// go to its own engine; enter on an engine's header folds it.
+func TestEnginesInOneList(t *testing.T) {
+	tab, ctx, _ := newTab(t, 140, 40, 0, Options{Allowed: allowAll})
+	edgeEng := newFakeEngine()
+	t.Cleanup(edgeEng.closeAll)
+	tab.opts.Engines["edge"] = edgeEng
 	tab.Update(down("prod"))
 	other := fleetSnapshot(0)
+	other.EngineVersion = "27.3.1"
 	other.Containers = []ds.Container{running("edge-cache", "", "", "varnish:7", 1, 50*mib, time.Hour)}
 	tab.Update(ok("edge", other))
 	frame := tab.View(ctx)
-	if !strings.Contains(frame, "[local] ok  prod down  edge ok") {
-		t.Fatalf("hosts line does not list the hosts with their health:\n%s", frame)
+	if !strings.Contains(frame, "Docker  local ok  prod down  edge ok") {
+		t.Errorf("the engines line does not list the engines with their health:\n%s", frame)
 	}
-	if !key.Matches(keytest.Msg("h"), tab.keys.List.Host) {
-		t.Fatal("h is disabled with three hosts")
+	lines := listLines(frame)
+	at := func(prefix string) int {
+		for i, l := range lines {
+			if strings.HasPrefix(strings.TrimLeft(l, " >"), prefix) {
+				return i
+			}
+		}
+		t.Fatalf("no line starting %q in the list:\n%s", prefix, frame)
+		return -1
 	}
-	press(tab, "j")
-	press(tab, "j")
-	press(tab, "j")
-	_, _, picked, _ := tab.SelectedContainer()
-	press(tab, "h")
-	frame = tab.View(ctx)
-	if !strings.Contains(frame, "[prod] down") || !strings.Contains(frame, "prod: unreachable: ") ||
-		!strings.Contains(frame, "is the Docker daemon running?") {
-		t.Errorf("the down host does not say why:\n%s", frame)
+	local, prod, edge := at("▾ local  ok   engine 20.10.24"), at("▾ prod  down"), at("▾ edge  ok   engine 27.3.1")
+	if !(local < at("shop-api-1") && at("shop-api-1") < prod && prod < edge && edge < at("edge-cache")) {
+		t.Errorf("containers not grouped under their engines:\n%s", frame)
 	}
-	if _, _, _, ok := tab.SelectedContainer(); ok {
-		t.Error("a down host has a selected container")
+	if why := lines[prod+1]; !strings.Contains(why, "unreachable: docker \"prod\": version: cannot connect") ||
+		!strings.Contains(why, "is the Docker daemon running?") {
+		t.Errorf("the down engine does not say why under its header: %q", why)
 	}
-	press(tab, "h")
-	if got := names(tab); !slices.Equal(got, []string{"edge-cache"}) {
-		t.Errorf("edge host lists %v", got)
+	if strings.Contains(frame, "h: next host") || len(tab.list.keys.ShortHelp()) == 0 {
+		t.Error("the list still offers switching hosts")
 	}
-	if src, _, name, ok := tab.SelectedContainer(); !ok || src != "edge" || name != "edge-cache" {
-		t.Errorf("selected %q/%q %v on the edge host", src, name, ok)
-	}
-	press(tab, "h")
-	if !strings.Contains(tab.View(ctx), "[local] ok") || len(tab.rows) != 13 {
-		t.Errorf("h does not cycle back to local: %d rows", len(tab.rows))
-	}
-	if _, _, name, _ := tab.SelectedContainer(); name != picked || picked == "" {
-		t.Errorf("back on local, %q is selected; the user had picked %q there", name, picked)
-	}
-}
 
-func TestSingleHostHasNoHostKey(t *testing.T) {
-	tab, _, _ := newTab(t, 120, 30, 0, Options{})
-	if tab.keys.List.Host.Enabled() {
-		t.Error("h is offered with one host")
+	selectName(t, tab, "edge-cache")
+	if src, _, name, ok := tab.SelectedContainer(); !ok || src != "edge" || name != "edge-cache" {
+		t.Errorf("selected %q/%q %v, want edge/edge-cache", src, name, ok)
+	}
+	if req := request(tab, "R"); req == nil || req.Target.Source != "edge" || req.Target.Object != "edge-cache" {
+		t.Errorf("R on edge-cache requested %+v, want a restart on the edge engine", req)
+	}
+	press(tab, "i")
+	if len(edgeEng.reveals) != 1 {
+		t.Errorf("inspect went to the edge engine %d times, want once", len(edgeEng.reveals))
+	}
+	press(tab, "l")
+	if len(edgeEng.streams) != 1 || !strings.Contains(tab.View(ctx), "logs edge-cache") {
+		t.Errorf("logs of edge-cache did not come from the edge engine (%d streams)", len(edgeEng.streams))
+	}
+	press(tab, "esc")
+
+	// Fold the local engine: its containers go, the others stay.
+	press(tab, "g")
+	press(tab, "enter")
+	got := names(tab)
+	if slices.Contains(got, "shop-api-1") || !slices.Contains(got, "edge-cache") {
+		t.Errorf("folding local leaves %v", got)
+	}
+	if f := tab.View(ctx); !strings.Contains(f, "▸ local  ok") {
+		t.Errorf("a folded engine's header has no ▸:\n%s", f)
+	}
+	// The filter's count includes what a folded engine hides.
+	press(tab, "/", "s", "h", "o", "p", "-", "enter")
+	if f := tab.View(ctx); !strings.Contains(f, "filter shop- (5 shown)") {
+		t.Errorf("the filter's count leaves out the folded engine's containers:\n%s", f)
+	}
+	press(tab, "esc", "g")
+	press(tab, "enter")
+	if !slices.Contains(names(tab), "shop-api-1") {
+		t.Error("enter again does not unfold local")
 	}
 }
 
@@ -154,8 +182,9 @@ func TestFilter(t *testing.T) {
 		}
 	}
 	press(tab, "esc")
-	if len(tab.rows) != 11+3+20 {
-		t.Errorf("esc leaves %d rows", len(tab.rows))
+	if len(tab.list.rows) != 1+11+3+20 { // the engine's header, containers, projects
+
+		t.Errorf("esc leaves %d rows", len(tab.list.rows))
 	}
 	press(tab, "/", "z", "z", "z", "enter")
 	if !strings.Contains(tab.View(ctx), "no container matches “zzz” — esc clears the filter") {
@@ -166,10 +195,10 @@ func TestFilter(t *testing.T) {
 func TestGroupCollapse(t *testing.T) {
 	tab, ctx, _ := newTab(t, 120, 30, 0, Options{})
 	press(tab, "g")
-	for tab.rows[tab.list.Sel].project != "batch" {
+	for tab.list.rows[tab.list.cursor.Sel].project != "batch" {
 		press(tab, "down")
 	}
-	if !tab.keys.List.Toggle.Enabled() || tab.keys.List.Detail.Enabled() {
+	if !tab.list.keys.Toggle.Enabled() || tab.list.keys.Detail.Enabled() {
 		t.Fatal("on a project row enter should fold, not inspect")
 	}
 	press(tab, "enter")
@@ -182,7 +211,7 @@ func TestGroupCollapse(t *testing.T) {
 	}
 	// A new poll keeps it folded and the cursor on it.
 	tab.Update(ok("local", fleetSnapshot(0)))
-	if slices.Contains(names(tab), "batch-job-1") || tab.rows[tab.list.Sel].project != "batch" || tab.rows[tab.list.Sel].c != nil {
+	if slices.Contains(names(tab), "batch-job-1") || tab.list.rows[tab.list.cursor.Sel].project != "batch" || tab.list.rows[tab.list.cursor.Sel].c != nil {
 		t.Error("a refresh unfolded the project or lost the cursor")
 	}
 	press(tab, "space")
@@ -245,7 +274,7 @@ func TestNoEscapeReachesTheScreen(t *testing.T) {
 		}
 	}
 	check("list")
-	press(tab, "g", "i")
+	press(tab, "g", "j", "i") // the engine's header, then the first container
 	check("detail")
 	press(tab, "l", "/", "c", "o", "l", "o", "u", "r", "e", "d", "enter")
 	check("logs")
@@ -278,11 +307,11 @@ func TestStates(t *testing.T) {
 	waiting := ok("local", fleetSnapshot(0))
 	waiting.Snapshot, waiting.PolledAt, waiting.LastGood = nil, time.Time{}, time.Time{}
 	tab.Update(waiting)
-	if !strings.Contains(tab.View(ctx), "waiting for the first poll of local") {
+	if v := tab.View(ctx); !strings.Contains(v, "▾ local  waiting") || !strings.Contains(v, "waiting for the first poll…") {
 		t.Errorf("waiting: %s", tab.View(ctx))
 	}
 	tab.Update(notFound("local"))
-	if v := tab.View(ctx); !strings.Contains(v, "local: not found — ") || !strings.Contains(tab.Summary(ctx, 40, 5), "local: not found") {
+	if v := tab.View(ctx); !strings.Contains(v, "▾ local  not found") || !strings.Contains(v, "   not found — docker \"local\"") || !strings.Contains(tab.Summary(ctx, 40, 5), "local: not found") {
 		t.Errorf("not found: %s", v)
 	}
 	// Data, then a failed poll: the data stays with one line of cause.
@@ -367,7 +396,7 @@ func TestKeyMapPerSubView(t *testing.T) {
 		t.Errorf("list on a container offers %v", got)
 	}
 	press(tab, "up")
-	for tab.rows[tab.list.Sel].c != nil {
+	for tab.list.rows[tab.list.cursor.Sel].c != nil {
 		press(tab, "up")
 	}
 	if got := enabledHelp(tab); !slices.Equal(got, []string{"enter/space", "/", "s"}) {
@@ -405,5 +434,35 @@ func TestFilterProjectAndService(t *testing.T) {
 	}
 	if matches(&c, "billing") {
 		t.Error("filter billing matches a container it has nothing to do with")
+	}
+}
+
+// TestJumpPicksTheEngine: the Overview opens a container of the engine it
+// names, even when another engine name reaches the same engine (the same
+// container ID listed twice), unfolding that engine; an engine's own line
+// opens its header.
+func TestJumpPicksTheEngine(t *testing.T) {
+	tab, ctx, _ := newTab(t, 140, 40, 0, Options{})
+	twin := newFakeEngine()
+	t.Cleanup(twin.closeAll)
+	tab.opts.Engines["twin"] = twin
+	tab.Update(ok("twin", fleetSnapshot(0))) // the same engine under another name
+	press(tab, "g")
+	for r := tab.list.selectedRow(); r.host.id.Name != "twin"; r = tab.list.selectedRow() {
+		press(tab, "down")
+	}
+	press(tab, "enter") // fold twin
+	c := fleetSnapshot(0).Containers[6]
+	run(tab, tab.updateCmd(view.JumpMsg{Jump: view.Jump{Source: source("twin"), What: view.JumpContainer, Container: c.ID}}))
+	if src, cid, _, ok := tab.SelectedContainer(); !ok || src != "twin" || cid != c.ID {
+		t.Errorf("the jump selected %q/%.12s %v, want twin/%.12s", src, cid, ok, c.ID)
+	}
+	if len(twin.streams) != 1 || !strings.Contains(tab.View(ctx), "logs "+c.Name) {
+		t.Errorf("the jump did not open the logs from the twin engine (%d streams)", len(twin.streams))
+	}
+	press(tab, "esc")
+	run(tab, tab.updateCmd(view.JumpMsg{Jump: view.Jump{Source: source("local"), What: view.JumpSource}}))
+	if r := tab.list.selectedRow(); r == nil || r.kind != rowEngine || r.host.id.Name != "local" {
+		t.Errorf("opening the local engine selected %+v", r)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
+
 	"github.com/stacktop/stacktop/collectors"
 	ds "github.com/stacktop/stacktop/collectors/docker"
 	"github.com/stacktop/stacktop/ui/format"
@@ -65,14 +67,27 @@ func listColumns(sortCol string, order widgets.SortOrder) []widgets.Column {
 }
 
 // renderRow draws row i of the list.
-func (t *Tab) renderRow(ctx view.Context, s *ds.Snapshot, cols []widgets.Column, widths []int, i int) string {
-	r := t.rows[i]
-	selected := i == t.list.Sel
+func (v *listView) renderRow(ctx view.Context, cols []widgets.Column, widths []int, i int) string {
+	r := v.rows[i]
+	selected := i == v.cursor.Sel
+	switch r.kind {
+	case rowEngine:
+		return engineRow(ctx, r.host, selected)
+	case rowNote:
+		return noteRow(ctx, r, v.filter.Value(), selected)
+	}
+	// A down or stale engine's rows are history: dimmed, their ages as of
+	// the data rather than growing with the clock.
+	old := view.Historic(ctx, r.host.upd)
+	rctx := ctx
+	if old {
+		rctx.Now = r.host.upd.LastGood
+	}
 	var cells [numCols]string
-	if r.c != nil {
-		containerCells(ctx, &cells, s, r, widths, !selected)
+	if r.kind == rowContainer {
+		containerCells(rctx, &cells, r.host.snap, r, widths, !selected)
 	} else {
-		groupCells(ctx, &cells, r.grp, !selected)
+		groupCells(rctx, &cells, r.grp, !selected)
 	}
 	cells[colMark] = " "
 	if selected {
@@ -80,9 +95,11 @@ func (t *Tab) renderRow(ctx view.Context, s *ds.Snapshot, cols []widgets.Column,
 	}
 	line := widgets.Row(cols, widths, cells[:])
 	switch {
+	case old && !selected:
+		return view.Dim(ctx, line)
 	case selected:
 		return ctx.Styles.Selected.Render(line)
-	case r.c == nil:
+	case r.kind == rowProject:
 		return ctx.Styles.Label.Render(line)
 	}
 	return line
@@ -93,7 +110,8 @@ func (t *Tab) renderRow(ctx view.Context, s *ds.Snapshot, cols []widgets.Column,
 // the reverse video early); the "!" markers carry the problems there.
 func containerCells(ctx view.Context, cells *[numCols]string, s *ds.Snapshot, r row, widths []int, styled bool) {
 	c, st := r.c, ctx.Styles
-	name := sanitize.Line(c.Name)
+	// Under the engine's header; a project's containers under its header.
+	name := "  " + sanitize.Line(c.Name)
 	if r.project != "" {
 		name = "  " + name
 	}
@@ -175,7 +193,7 @@ func groupCells(ctx view.Context, cells *[numCols]string, g *group, styled bool)
 	if g.collapsed {
 		arrow = "▸ "
 	}
-	cells[colName] = arrow + sanitize.Line(g.project) + " (" + strconv.Itoa(len(g.members)) + ")"
+	cells[colName] = "  " + arrow + sanitize.Line(g.project) + " (" + strconv.Itoa(len(g.members)) + ")"
 	cells[colState] = strconv.Itoa(g.running) + "/" + strconv.Itoa(len(g.members)) + " up"
 	if g.problems > 0 {
 		label := "!" + g.worst.String()
@@ -235,4 +253,122 @@ func portText(p ds.Port) string {
 		pub = sanitize.Line(p.IP) + ":" + pub
 	}
 	return pub + "→" + priv
+}
+
+// engineRow is an engine's header line across the whole width: "▾ name
+// health", then its version, size and counts — as of when, dimmed, when
+// they are history (the engine is down or stale). The selected row is drawn reversed as a whole, without inner
+// styles.
+func engineRow(ctx view.Context, h *hostState, selected bool) string {
+	st := ctx.Styles
+	arrow := "▾ "
+	if h.folded {
+		arrow = "▸ "
+	}
+	word, style := healthOf(ctx, h.upd)
+	mark := " "
+	if selected {
+		mark = ">"
+	}
+	var info string
+	if s := h.snap; s != nil {
+		running := 0
+		for i := range s.Containers {
+			if s.Containers[i].Running() {
+				running++
+			}
+		}
+		info = "engine " + sanitize.Line(s.EngineVersion) + " · API " + sanitize.Line(s.APIVersion) +
+			" · " + strconv.Itoa(s.Cores) + " cores · " + format.Bytes(s.MemTotal) +
+			" · " + strconv.Itoa(len(s.Containers)) + " containers · " + strconv.Itoa(running) + " running"
+	}
+	head := mark + arrow + sanitize.Line(h.id.Name) + "  "
+	// An engine whose figures are history (down or stale) says as of when.
+	old := h.snap != nil && view.Historic(ctx, h.upd)
+	if old {
+		info = "(" + format.Age(ctx.Now, h.upd.LastGood) + " ago) · " + info
+	}
+	if selected {
+		text := head + word + "   " + info
+		if old {
+			text = head + word + "   " + view.AsOfText(h.upd) + " " + info
+		}
+		return st.Selected.Render(widgets.Cell(text, ctx.Width, false))
+	}
+	line := st.Label.Render(head) + style.Render(word)
+	switch {
+	case old:
+		line += "   " + view.AsOf(ctx, h.upd) + " " + view.Dim(ctx, info)
+	case info != "":
+		line += "   " + st.Muted.Render(info)
+	}
+	return widgets.Truncate(line, ctx.Width)
+}
+
+// healthOf is a source's state in a word, with the style it is drawn in.
+func healthOf(ctx view.Context, u collectors.Update) (string, lipgloss.Style) {
+	st := ctx.Styles
+	switch {
+	case u.NotFound():
+		return "not found", st.Muted
+	case u.Health() == collectors.HealthUnknown:
+		return "waiting", st.Muted
+	case u.Health() == collectors.HealthDown:
+		return "down", st.Bad
+	case u.Health() == collectors.HealthDegraded:
+		return "degraded", st.Warn
+	case u.Stale(ctx.Now):
+		return "stale", st.Warn
+	}
+	return "ok", st.OK
+}
+
+// whyNoData is what an engine without a snapshot says under its header:
+// the cause and what to try, or that it waits for its first poll; bad
+// when it is an error.
+func whyNoData(h *hostState) (text string, bad bool) {
+	switch {
+	case h.upd.NotFound():
+		return "not found — " + sanitize.Line(h.upd.Err.Error()), false
+	case h.upd.Health() == collectors.HealthUnknown:
+		return "waiting for the first poll…", false
+	}
+	return "unreachable: " + sanitize.Line(errText(h.upd.Err)), true
+}
+
+// noteRow is a line under an engine's header that says why it has no
+// list (r.why, one line of it wrapped), that its last poll failed while
+// its last data stays listed, that its event stream broke, or that its
+// list is empty (filter is the list's filter).
+func noteRow(ctx view.Context, r row, filter string, selected bool) string {
+	st, h := ctx.Styles, r.host
+	var text string
+	style := st.Muted
+	switch {
+	case r.why != "":
+		text = r.why
+		if r.bad {
+			style = st.Bad
+		}
+	case h.upd.Err != nil:
+		// The header says as of when the data listed is; the retry comes
+		// before the cause so a narrow screen cuts the hint instead.
+		style = st.Warn
+		text = "! " + h.upd.Health().String()
+		if next := view.NextTry(ctx, h.upd); next != "" {
+			text += " (" + next + ")"
+		}
+		text += ": " + sanitize.Line(h.upd.Err.Error())
+	case streamBroken(h):
+		style = st.Warn
+		text = "! event stream: " + sanitize.Line(h.snap.Stream.Err) + " — reconnecting; changes show at the next poll meanwhile"
+	case len(h.snap.Containers) == 0:
+		text = "no containers on this engine"
+	default:
+		text = "no container matches “" + sanitize.Line(filter) + "” — esc clears the filter"
+	}
+	if selected {
+		return st.Selected.Render(widgets.Cell(">  "+text, ctx.Width, false))
+	}
+	return widgets.Truncate("   "+style.Render(text), ctx.Width)
 }

@@ -1,13 +1,10 @@
 package docker
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/stacktop/stacktop/collectors"
-	"github.com/stacktop/stacktop/ui/format"
 	"github.com/stacktop/stacktop/ui/sanitize"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
@@ -16,13 +13,13 @@ import (
 // plan is how the tab's height is shared out. Update uses it to page and
 // keep the selection visible; View uses it to draw, so the two agree.
 type plan struct {
-	head     int // the hosts line and at most one notice
-	listRows int // container rows
+	head     int // the engines line
+	listRows int // list rows (engine headers and notes, projects, containers)
 	paneRows int // the open pane, with its title rule; 0 when closed
 }
 
 func (t *Tab) layout() plan {
-	p := plan{head: 1 + t.noticeLines()}
+	p := plan{head: 1}
 	body := max(t.height-p.head-2, 1) // list title and column header
 	if t.pane == paneNone {
 		p.listRows = body
@@ -36,152 +33,49 @@ func (t *Tab) layout() plan {
 // logRows is how many lines of log text the logs pane shows.
 func (t *Tab) logRows() int { return max(t.layout().paneRows-1, 1) }
 
-// noticeLines is 1 when the host shown has something to say below the
-// hosts line: its last poll failed, or its event stream is broken.
-func (t *Tab) noticeLines() int {
-	if h := t.host(); h != nil && h.snap != nil && (h.upd.Err != nil || streamBroken(h)) {
-		return 1
-	}
-	return 0
-}
-
 func streamBroken(h *hostState) bool {
 	return h.snap != nil && !h.snap.Stream.Connected && h.snap.Stream.Err != ""
 }
 
-// View implements view.Tab.
+// View implements view.Tab: the engines line, then the list's view and the
+// open pane's, in the heights layout gives them.
 func (t *Tab) View(ctx view.Context) string {
 	lines := []string{t.hostsLine(ctx)}
-	h := t.host()
-	if h == nil || h.snap == nil {
+	if len(t.hosts) == 0 {
 		lines = append(lines, "")
-		lines = append(lines, t.stateLines(ctx, h, ctx.Width-1)...)
+		lines = append(lines, noHostLines(ctx, ctx.Width-1)...)
 		return strings.Join(lines, "\n")
 	}
-	lines = append(lines, t.notice(ctx, h)...)
 	p := t.layout()
-	lines = append(lines, t.listTitle(ctx, h))
-	cols := listColumns(t.sortBy.column(), t.sortBy.order())
-	widths := widgets.Layout(cols, ctx.Width)
-	lines = append(lines, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
-	end := min(t.list.Offset+p.listRows, len(t.rows))
-	old := view.Historic(ctx, h.upd)
-	rctx := ctx
-	if old {
-		rctx.Now = h.upd.LastGood // ages as of the data, not growing with the clock
-	}
-	for i := t.list.Offset; i < end; i++ {
-		row := t.renderRow(rctx, h.snap, cols, widths, i)
-		if old {
-			row = view.Dim(ctx, row)
-		}
-		lines = append(lines, row)
-	}
-	if len(t.rows) == 0 {
-		lines = append(lines, t.emptyList(ctx, h))
-		end++
-	}
-	for i := end - t.list.Offset; i < p.listRows; i++ {
-		lines = append(lines, "")
-	}
+	lines = append(lines, t.list.View(ctx, t.hosts, p.listRows)...)
 	switch t.pane {
 	case paneDetail:
-		lines = append(lines, t.detailLines(ctx, p.paneRows)...)
+		lines = append(lines, t.detail.View(ctx, p.paneRows)...)
 	case paneLogs:
-		lines = append(lines, t.logLines(ctx, p.paneRows)...)
+		lines = append(lines, t.logs.View(ctx, p.paneRows)...)
 	}
 	return strings.Join(lines, "\n")
 }
 
-// healthWord is a source's state as the hosts line shows it, styled.
-func healthWord(ctx view.Context, u collectors.Update) string {
-	st := ctx.Styles
-	switch {
-	case u.NotFound():
-		return st.Muted.Render("not found")
-	case u.Health() == collectors.HealthUnknown:
-		return st.Muted.Render("waiting")
-	case u.Health() == collectors.HealthDown:
-		return st.Bad.Render("down")
-	case u.Health() == collectors.HealthDegraded:
-		return st.Warn.Render("degraded")
-	case u.Stale(ctx.Now):
-		return st.Warn.Render("stale")
-	}
-	return st.OK.Render("ok")
-}
-
-// hostsLine lists the Docker hosts with their health (the one shown in
-// brackets), then the shown host's engine and staleness.
+// hostsLine names every engine with its health, at a glance over a list
+// scrolled past their headers.
 func (t *Tab) hostsLine(ctx view.Context) string {
 	st := ctx.Styles
 	line := " " + st.Title.Render("Docker")
-	for i, h := range t.hosts {
-		name := sanitize.Line(h.id.Name)
-		if i == t.cur && len(t.hosts) > 1 {
-			name = st.Label.Render("[" + name + "]")
-		}
-		line += "  " + name + " " + healthWord(ctx, h.upd)
-	}
-	if len(t.hosts) > 1 {
-		line += st.Muted.Render("  (h: next host)")
-	}
-	if h := t.host(); h != nil && h.snap != nil {
-		s := h.snap
-		info := "engine " + sanitize.Line(s.EngineVersion) + " · API " + sanitize.Line(s.APIVersion) +
-			" · " + strconv.Itoa(s.Cores) + " cores · " + format.Bytes(s.MemTotal)
-		if view.Historic(ctx, h.upd) {
-			line += "   " + view.AsOf(ctx, h.upd) + " " + view.Dim(ctx, "("+format.Age(ctx.Now, h.upd.LastGood)+" ago) · "+info)
-		} else {
-			line += "   " + st.Muted.Render(info)
-		}
+	for _, h := range t.hosts {
+		word, style := healthOf(ctx, h.upd)
+		line += "  " + sanitize.Line(h.id.Name) + " " + style.Render(word)
 	}
 	return widgets.Truncate(line, ctx.Width)
 }
 
-// notice is the line under the hosts line: the last poll's error while the
-// last good data stays on screen, or a broken event stream.
-func (t *Tab) notice(ctx view.Context, h *hostState) []string {
-	if t.noticeLines() == 0 {
-		return nil
-	}
-	st := ctx.Styles
-	text := ""
-	if h.upd.Err != nil {
-		// The hosts line says as of when the data shown is; the retry
-		// comes before the cause so a narrow screen cuts the hint instead.
-		text = "! " + h.upd.Health().String()
-		if next := view.NextTry(ctx, h.upd); next != "" {
-			text += " (" + next + ")"
-		}
-		text += ": " + sanitize.Line(h.upd.Err.Error())
-	} else {
-		text = "! event stream: " + sanitize.Line(h.snap.Stream.Err) + " — reconnecting; changes show at the next poll meanwhile"
-	}
-	return []string{" " + widgets.Truncate(st.Warn.Render(text), ctx.Width-1)}
-}
-
-// stateLines explain why a host has no list: no host at all, not found,
-// waiting, or unreachable with the cause and what to try (wrapped, since
-// the hint comes last).
-func (t *Tab) stateLines(ctx view.Context, h *hostState, width int) []string {
-	st := ctx.Styles
-	var text string
-	style := st.Muted
-	switch {
-	case h == nil:
-		text = "no Docker host yet — add a [[docker]] section to the config, or start Docker on the default socket"
-	case h.upd.NotFound():
-		text = sanitize.Line(h.id.Name) + ": not found — " + sanitize.Line(h.upd.Err.Error())
-	case h.upd.Health() == collectors.HealthUnknown:
-		text = "waiting for the first poll of " + sanitize.Line(h.id.Name) + "…"
-	default:
-		style = st.Bad
-		text = sanitize.Line(h.id.Name) + ": unreachable: " + sanitize.Line(errText(h.upd.Err))
-	}
+// noHostLines say there is no Docker engine at all (wrapped, since the
+// hint comes last).
+func noHostLines(ctx view.Context, width int) []string {
+	text := "no Docker host yet — add a [[docker]] section to the config, or start Docker on the default socket"
 	wrapped := strings.Split(ansi.Wrap(text, max(width-1, 10), ""), "\n")
 	for i, l := range wrapped {
-		wrapped[i] = " " + style.Render(l)
+		wrapped[i] = " " + ctx.Styles.Muted.Render(l)
 	}
 	return wrapped
 }
@@ -191,56 +85,4 @@ func errText(err error) string {
 		return "no data"
 	}
 	return err.Error()
-}
-
-// listTitle is "Containers 42 · 30 running · 3 need attention   sort name
-// filter …" with the prompt in place of the filter while editing.
-func (t *Tab) listTitle(ctx view.Context, h *hostState) string {
-	st := ctx.Styles
-	running, attention := 0, 0
-	for i := range h.snap.Containers {
-		c := &h.snap.Containers[i]
-		if c.Running() {
-			running++
-		}
-		if c.Problem() != 0 {
-			attention++
-		}
-	}
-	title := " " + st.Title.Render("Containers") + " " + strconv.Itoa(len(h.snap.Containers)) +
-		st.Muted.Render(" · "+strconv.Itoa(running)+" running")
-	if attention > 0 {
-		title += st.Muted.Render(" · ") + st.Bad.Render(strconv.Itoa(attention)+" need attention")
-	}
-	title += "   sort " + st.Label.Render(t.sortBy.String())
-	switch {
-	case t.filter.Focused():
-		title += "   " + t.filter.View()
-	case t.filter.Value() != "":
-		title += "   filter " + st.Label.Render(sanitize.Line(t.filter.Value())) +
-			st.Muted.Render(" ("+strconv.Itoa(t.shown())+" shown)")
-	}
-	return widgets.Truncate(title, ctx.Width)
-}
-
-// shown counts the containers that pass the filter, collapsed or not.
-func (t *Tab) shown() int {
-	n := 0
-	for _, r := range t.rows {
-		switch {
-		case r.grp != nil:
-			n += len(r.grp.members)
-		case r.project == "":
-			n++
-		}
-	}
-	return n
-}
-
-func (t *Tab) emptyList(ctx view.Context, h *hostState) string {
-	st := ctx.Styles
-	if len(h.snap.Containers) == 0 {
-		return " " + st.Muted.Render("no containers on this host")
-	}
-	return " " + st.Muted.Render("no container matches “"+sanitize.Line(t.filter.Value())+"” — esc clears the filter")
 }
