@@ -89,6 +89,10 @@ func (v *listView) renderRow(ctx view.Context, cols []widgets.Column, widths []i
 	} else {
 		groupCells(rctx, &cells, r.grp, !selected)
 	}
+	if old {
+		// Rates of old data would read as live: history keeps levels only.
+		cells[colCPU], cells[colHostCPU], cells[colRx], cells[colTx], cells[colBlkR], cells[colBlkW] = "", "", "", "", "", ""
+	}
 	cells[colMark] = " "
 	if selected {
 		cells[colMark] = ">"

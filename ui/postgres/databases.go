@@ -129,6 +129,9 @@ func databaseRow(ctx view.Context, cols []widgets.Column, widths []int, name str
 	if r.TempBytes.Valid {
 		cells[dbTemp] = format.BytesFloat(r.TempBytes.PerSec)
 	}
+	if ctx.History {
+		cells[dbTPS], cells[dbCommits], cells[dbRollbacks], cells[dbFetched], cells[dbWritten], cells[dbTemp] = "", "", "", "", "", ""
+	}
 	cells[dbDeadlocks] = strconv.FormatUint(deadlocks, 10)
 	cells[dbSize] = format.NA
 	if sizeKnown {

@@ -196,7 +196,11 @@ func statementRow(ctx view.Context, cols []widgets.Column, widths []int, s *pg.S
 	if selected {
 		sel = ">"
 	}
-	cells := []string{sel, millis(s.TotalTime), millis(s.MeanTime), format.Count(float64(s.Calls)), rateNum(s.CallsRate),
+	rate := rateNum(s.CallsRate)
+	if ctx.History {
+		rate = "" // a rate of old data would read as live
+	}
+	cells := []string{sel, millis(s.TotalTime), millis(s.MeanTime), format.Count(float64(s.Calls)), rate,
 		format.Count(float64(s.Rows)), format.Count(float64(s.SharedBlks())), hit,
 		sanitize.Line(s.User), sanitize.Line(s.Database), query}
 	row := widgets.Row(cols, widths, cells)

@@ -23,6 +23,7 @@ func (t *Tab) View(ctx view.Context) string {
 		// The servers view marks each target's own state in its row.
 		hctx := ctx
 		hctx.Now = t.d.snap.Taken // ages as of the data shown, not growing with the clock
+		hctx.History = true       // and no rates
 		lines = append(lines, view.DimLines(ctx, t.body(hctx, l))...)
 	default:
 		lines = append(lines, t.body(ctx, l)...)

@@ -108,6 +108,10 @@ type Context struct {
 	Now time.Time
 	// ReadOnly is true when actions that change anything are refused.
 	ReadOnly bool
+	// History is true when the figures drawn are a down or stale source's
+	// last good data (see Historic): rows leave their rates out, which
+	// would read as live.
+	History bool
 	// Redact is --redact / --demo: mask env values, passwords in command
 	// lines and DSNs, client addresses and query literals (ui/redact).
 	Redact bool
