@@ -271,15 +271,7 @@ func TestDockerVerbs(t *testing.T) {
 	id, name := e.Run(t, dockertest.Spec{Name: "cmd-verbs"})
 	dir := t.TempDir()
 	cfg := actionsConfig(t, nil, dir)
-	started := func() string {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		info, err := e.Client.ContainerInspect(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.StartedAt
-	}
+	started := func() string { return startedAt(t, e, id) }
 	before := started()
 	_, stderr, code := runBinary(t, nil, "restart", "--config", cfg, "docker:local/"+name, "--yes", "--timeout", "2s")
 	if code != 0 {
@@ -550,4 +542,16 @@ func killedBackupIsSwept(t *testing.T, c *pgtest.Cluster) {
 	if got := partials(); len(got) != 1 || filepath.Base(got[0]) != ".main-app-live.dump.partial" {
 		t.Errorf("partial files after the backup: %v, want only the live writer's", got)
 	}
+}
+
+// startedAt is when container id's current run started, as the engine says.
+func startedAt(t *testing.T, e *dockertest.Engine, id string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	info, err := e.Client.ContainerInspect(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.StartedAt
 }

@@ -227,15 +227,7 @@ func TestServeKeysDecideWhoActs(t *testing.T) {
 		t.Errorf("the operator's public key alone: exit %d, stderr %q; want refused", code, stderr)
 	}
 
-	started := func() string {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		info, err := e.Client.ContainerInspect(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.StartedAt
-	}
+	started := func() string { return startedAt(t, e, id) }
 	before := started()
 	// An unknown key first, then the viewer's: the viewer's signs, so the
 	// session is vera's, a viewer — whatever user name the client sends.

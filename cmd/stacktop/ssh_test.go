@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,15 +42,7 @@ host = %q
 		t.Fatalf("check over ssh: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 
-	started := func() string {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		info, err := e.Client.ContainerInspect(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.StartedAt
-	}
+	started := func() string { return startedAt(t, e, id) }
 	before := started()
 	if _, stderr, code := runBinary(t, path, "restart", "--config", cfg, "docker:remote/"+name, "--yes", "--timeout", "2s"); code != 0 {
 		t.Fatalf("restart over ssh: exit %d, stderr:\n%s", code, stderr)
