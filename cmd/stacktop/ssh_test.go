@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/actions/actionstest"
