@@ -200,12 +200,25 @@ func (m *model) waitHub() tea.Cmd {
 	return func() tea.Msg {
 		select {
 		case <-sub.Ready():
-			return hubMsg(sub.Drain())
 		case <-ctx.Done():
 			return nil
 		}
+		// Sources polled on the same interval finish within moments of each
+		// other: gather them into one message, so twenty targets cost one
+		// frame per interval rather than twenty.
+		select {
+		case <-time.After(hubGather):
+		case <-ctx.Done():
+			return nil
+		}
+		return hubMsg(sub.Drain())
 	}
 }
+
+// hubGather is how long the dashboard waits, after a source's update,
+// for the other sources' of the same moment. It delays data by at most
+// this much, well under what a person notices on a two-second cadence.
+const hubGather = 50 * time.Millisecond
 
 // tick fires on each wall-clock second, so the seconds on screen flip together.
 func tick() tea.Cmd {
