@@ -16,6 +16,9 @@ import (
 // explain turns a failed request into one line: the source, the cause,
 // then what to try.
 func (c *Collector) explain(err error) error {
+	if err == nil {
+		return nil
+	}
 	return fmt.Errorf("prometheus %q: %w", c.name, describe(err, c.url, c.timeout))
 }
 
