@@ -34,6 +34,7 @@ func (h *hinted) Unwrap() error { return h.cause }
 
 func describe(err error, url string, timeout time.Duration) error {
 	var (
+		te  *TokenError
 		se  *StatusError
 		qe  *QueryError
 		dns *net.DNSError
@@ -43,6 +44,8 @@ func describe(err error, url string, timeout time.Duration) error {
 	)
 	h := func(format string, args ...any) error { return &hinted{cause: err, msg: fmt.Sprintf(format, args...)} }
 	switch {
+	case errors.As(err, &te):
+		return h("cannot read %v — check bearer_token_file in [[prometheus]] and the file's permissions", te)
 	case errors.As(err, &se) && se.Code == 401:
 		return h("%s refused us: HTTP 401 Unauthorized — check username and password_env, or bearer_token_file", url)
 	case errors.As(err, &se):

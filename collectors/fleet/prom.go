@@ -66,8 +66,9 @@ type API interface {
 // ClientOptions is how to reach a Prometheus.
 type ClientOptions struct {
 	URL string
-	// BearerToken is sent as "Authorization: Bearer ..." when set.
-	BearerToken string
+	// BearerTokenFile holds a token sent as "Authorization: Bearer ...";
+	// it is read on every request, so a rotated token is picked up.
+	BearerTokenFile string
 	// Username and Password are HTTP basic auth, when Username is set.
 	Username, Password string
 	// TLSCACert is a PEM file of CAs to trust for https URLs.
@@ -88,6 +89,14 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d %s", e.Code, e.Text) }
+
+// TokenError is a bearer_token_file that cannot be read.
+type TokenError struct{ Err error }
+
+func (e *TokenError) Error() string { return "bearer_token_file: " + e.Err.Error() }
+
+// Unwrap gives the file error.
+func (e *TokenError) Unwrap() error { return e.Err }
 
 // QueryError is Prometheus refusing or failing a query (bad PromQL, the
 // server's own timeout, too many samples); Type is its errorType.
@@ -138,8 +147,12 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Header.Set(k, v)
 	}
 	switch {
-	case t.opts.BearerToken != "":
-		req.Header.Set("Authorization", "Bearer "+t.opts.BearerToken)
+	case t.opts.BearerTokenFile != "":
+		b, err := os.ReadFile(t.opts.BearerTokenFile)
+		if err != nil {
+			return nil, &TokenError{Err: err}
+		}
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(b)))
 	case t.opts.Username != "":
 		req.SetBasicAuth(t.opts.Username, t.opts.Password)
 	}
