@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -177,21 +178,25 @@ func (p *Process) LogTail() string {
 	return string(b)
 }
 
-// NodeExporter returns a node_exporter on a free port (not started).
-func NodeExporter(dir string) (*Process, error) {
+// NodeExporter returns a node_exporter on a free port (not started);
+// extra are more flags (e.g. --collector.disable-defaults and the few
+// collectors a benchmark wants).
+func NodeExporter(dir string, extra ...string) (*Process, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	return newProcess("node_exporter-"+strconv.Itoa(port), NodeExporterBin, dir, port, nil,
-		"--web.listen-address=127.0.0.1:"+strconv.Itoa(port),
+	args := []string{
+		"--web.listen-address=127.0.0.1:" + strconv.Itoa(port),
 		// Collectors that are slow or noisy on a busy CI box and that the
 		// fleet view does not read.
 		"--no-collector.arp", "--no-collector.bcache", "--no-collector.bonding",
 		"--no-collector.btrfs", "--no-collector.infiniband", "--no-collector.ipvs",
 		"--no-collector.nfs", "--no-collector.nfsd", "--no-collector.rapl", "--no-collector.xfs",
 		"--no-collector.zfs", "--no-collector.tapestats", "--no-collector.hwmon",
-		"--no-collector.thermal_zone", "--no-collector.powersupplyclass", "--no-collector.fibrechannel"), nil
+		"--no-collector.thermal_zone", "--no-collector.powersupplyclass", "--no-collector.fibrechannel",
+	}
+	return newProcess("node_exporter-"+strconv.Itoa(port), NodeExporterBin, dir, port, nil, append(args, extra...)...), nil
 }
 
 // PostgresExporter returns a postgres_exporter for dsn on a free port (not started).
@@ -215,6 +220,8 @@ type Job struct {
 	Instances []string
 	// Labels are extra target labels.
 	Labels map[string]string
+	// Drop is a regexp of metric names not to store (metric relabelling).
+	Drop string
 }
 
 // PromConfig shapes a test Prometheus.
@@ -282,6 +289,7 @@ func promYAML(cfg PromConfig) string {
 		if len(j.Instances) == 0 {
 			fmt.Fprintf(&b, "      - targets: [%s]\n", quoteList(j.Targets))
 			writeLabels(&b, j.Labels, "")
+			writeDrop(&b, j.Drop)
 			continue
 		}
 		// One static config per target carries its instance name in a
@@ -292,6 +300,7 @@ func promYAML(cfg PromConfig) string {
 		}
 		b.WriteString("    relabel_configs:\n      - source_labels: [stk_instance]\n        target_label: instance\n" +
 			"      - regex: stk_instance\n        action: labeldrop\n")
+		writeDrop(&b, j.Drop)
 	}
 	return b.String()
 }
@@ -306,6 +315,12 @@ func writeLabels(b *strings.Builder, labels map[string]string, instance string) 
 	}
 	if instance != "" {
 		fmt.Fprintf(b, "          stk_instance: %q\n", instance)
+	}
+}
+
+func writeDrop(b *strings.Builder, re string) {
+	if re != "" {
+		fmt.Fprintf(b, "    metric_relabel_configs:\n      - source_labels: [__name__]\n        regex: %q\n        action: drop\n", re)
 	}
 }
 
@@ -345,4 +360,59 @@ func (p *Prometheus) Destroy() {
 	if p != nil {
 		_ = p.Stop()
 	}
+}
+
+// Cache serves a real exporter's last answer to every scrape, fetching a
+// fresh one at most once per MaxAge: many scrape targets (a big fleet under
+// relabelled instance names) then cost the exporter one scrape per MaxAge.
+type Cache struct {
+	Addr   string
+	MaxAge time.Duration
+
+	upstream string
+	srv      *http.Server
+	mu       sync.Mutex
+	body     []byte
+	fetched  time.Time
+}
+
+// StartCache listens on a free port and proxies upstream (a /metrics URL).
+func StartCache(upstream string, maxAge time.Duration) (*Cache, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c := &Cache{Addr: l.Addr().String(), MaxAge: maxAge, upstream: upstream}
+	c.srv = &http.Server{Handler: http.HandlerFunc(c.serve), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = c.srv.Serve(l) }()
+	return c, nil
+}
+
+// Close stops serving.
+func (c *Cache) Close() { _ = c.srv.Close() }
+
+func (c *Cache) serve(w http.ResponseWriter, r *http.Request) {
+	c.mu.Lock()
+	if time.Since(c.fetched) > c.MaxAge {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.upstream, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			var b strings.Builder
+			_, err = io.Copy(&b, resp.Body)
+			resp.Body.Close()
+			if err == nil && resp.StatusCode == http.StatusOK {
+				c.body, c.fetched = []byte(b.String()), time.Now()
+			}
+		}
+		cancel()
+	}
+	body := c.body
+	c.mu.Unlock()
+	if body == nil {
+		http.Error(w, "upstream unavailable", http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+	_, _ = w.Write(body)
 }
