@@ -121,12 +121,20 @@ func (b *queryBuilder) hostGaugeQuery() string {
 	)
 }
 
-// cpuBusy is the busy share of CPU time, 0–100, by the given labels.
+// cpuBusy is the busy share of CPU time, 0–100, by the given labels: one
+// minus idle and iowait seconds over all seconds. Both come from the same
+// read of /proc/stat, so a scrape that was late (a loaded exporter) cancels
+// out; dividing by the wall clock instead would not.
 func (b *queryBuilder) cpuBusy(w, by string, extra ...string) string {
 	idle := sel(b.nodeJob, append([]string{`mode=~` + quote(idleModes)}, extra...)...)
 	all := sel(b.nodeJob, extra...)
 	return fmt.Sprintf(`100 * (1 - sum by (%s) (rate(node_cpu_seconds_total%s[%s])) / sum by (%s) (rate(node_cpu_seconds_total%s[%s])))`,
 		by, idle, w, by, all, w)
+}
+
+// busiestCore is the busiest core's busy share, 0–100, by the host label.
+func (b *queryBuilder) busiestCore(w string) string {
+	return fmt.Sprintf(`max by (%s) (%s)`, b.host, b.cpuBusy(w, b.host+", cpu"))
 }
 
 // hostRateQuery reads every host's rates over window w.
@@ -139,7 +147,7 @@ func (b *queryBuilder) hostRateQuery(w string) string {
 	}
 	return union(
 		tag("cpu_busy", b.cpuBusy(w, h)),
-		tag("cpu_busiest", fmt.Sprintf(`max by (%s) (%s)`, h, b.cpuBusy(w, h+", cpu"))),
+		tag("cpu_busiest", b.busiestCore(w)),
 		tag("disk_read", sum("node_disk_read_bytes_total", disk)),
 		tag("disk_write", sum("node_disk_written_bytes_total", disk)),
 		tag("net_rx", sum("node_network_receive_bytes_total", net)),
