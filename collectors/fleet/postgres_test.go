@@ -54,6 +54,10 @@ func TestPostgresTPS(t *testing.T) {
 		got.Connections["active"] < 1 || !got.CacheHitRatio.Valid || got.CacheHitRatio.V <= 0 || got.CacheHitRatio.V > 1 {
 		t.Errorf("server row: %+v", got)
 	}
+	pts, err := c.Sparkline(ctx, SeriesPGTPS, got.Instance, got.Server, time.Minute)
+	if err != nil || len(pts) == 0 || pts[len(pts)-1].V < 0 {
+		t.Errorf("TPS sparkline: %v, %v", pts, err)
+	}
 	if !got.DeadlocksPerSec.Valid || got.DeadlocksPerSec.V != 0 || !got.LongestTransactionSeconds.Valid || got.Server == "" {
 		t.Errorf("server row: %+v", got)
 	}
