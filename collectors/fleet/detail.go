@@ -23,7 +23,9 @@ type HostDetail struct {
 	Disks       []Disk
 	// Postgres are the servers whose host label names the same host
 	// (port stripped), from the latest snapshot.
-	Postgres          []PGServer
+	Postgres []PGServer
+	// TopCPU and TopMemory are the host's containers from cAdvisor targets
+	// of the same host name, whatever their port.
 	TopCPU, TopMemory []Container
 	// Queries is how many requests the detail took.
 	Queries int
@@ -101,9 +103,6 @@ func (c *Collector) HostDetail(ctx context.Context, instance string) (_ *HostDet
 	}
 	d.read(figs)
 	a := newAssembler(&Snapshot{}, qb.host)
-	for _, s := range conts {
-		s.Labels[qb.host] = instance
-	}
 	a.figures(conts)
 	a.finish()
 	d.TopCPU, d.TopMemory = a.snap.TopCPU, a.snap.TopMemory

@@ -218,12 +218,19 @@ func (b *queryBuilder) detailQuery(w, instance string) string {
 	)
 }
 
-// hostContainerQuery reads one host's top containers.
+// sameHostMatcher selects the series of every target on the host that
+// instance names, whatever their port: cAdvisor's instance is "db1:8080"
+// where node_exporter's is "db1:9100".
+func (b *queryBuilder) sameHostMatcher(instance string) string {
+	return b.host + "=~" + quote(`\[?`+regexpQuote(DisplayName(instance))+`\]?(:[0-9]+)?`)
+}
+
+// hostContainerQuery reads the top containers of one host (any port).
 func (b *queryBuilder) hostContainerQuery(w, instance string, n int) string {
-	s := sel(b.cadJob, containerFilters, b.hostMatcher(instance))
+	s := sel(b.cadJob, containerFilters, b.sameHostMatcher(instance))
 	return union(
-		tag("ct_cpu", fmt.Sprintf(`topk(%d, 100 * sum by (name, image) (rate(container_cpu_usage_seconds_total%s[%s])))`, n, s, w)),
-		tag("ct_mem", fmt.Sprintf(`topk(%d, sum by (name, image) (container_memory_working_set_bytes%s))`, n, s)),
+		tag("ct_cpu", fmt.Sprintf(`topk(%d, 100 * sum by (%s, name, image) (rate(container_cpu_usage_seconds_total%s[%s])))`, n, b.host, s, w)),
+		tag("ct_mem", fmt.Sprintf(`topk(%d, sum by (%s, name, image) (container_memory_working_set_bytes%s))`, n, b.host, s)),
 	)
 }
 
