@@ -50,6 +50,9 @@ var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 // prometheus resolves the [[prometheus]] entries.
 func (r *resolver) prometheus(secs []prometheusSection) []PrometheusSource {
+	if len(secs) == 0 {
+		return nil
+	}
 	seen := map[string]bool{}
 	out := make([]PrometheusSource, 0, len(secs))
 	for i, s := range secs {
