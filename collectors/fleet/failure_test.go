@@ -80,7 +80,7 @@ func TestRefusedAndStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	p, err := promtest.StartPrometheus(dir, promtest.PromConfig{BasicAuthUser: "ops", BasicAuthHash: string(hash)})
+	p, err := promtest.StartPrometheus(dir, promtest.PromConfig{BasicAuthUser: "ops", BasicAuthHash: string(hash), BasicAuthPassword: "s3cret"})
 	if err != nil {
 		t.Fatal(err)
 	}

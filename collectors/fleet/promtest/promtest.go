@@ -75,6 +75,9 @@ type Process struct {
 	args []string
 	env  []string
 
+	// user and password answer the readiness probe's basic auth.
+	user, password string
+
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
@@ -135,7 +138,11 @@ func (p *Process) waitReady(path string, limit time.Duration) error {
 			return errors.New("it exited")
 		default:
 		}
-		resp, err := client.Get(p.URL() + path)
+		req, _ := http.NewRequest(http.MethodGet, p.URL()+path, nil)
+		if p.user != "" {
+			req.SetBasicAuth(p.user, p.password)
+		}
+		resp, err := client.Do(req)
 		if err == nil {
 			resp.Body.Close()
 			if path == "" || resp.StatusCode == http.StatusOK {
@@ -229,8 +236,9 @@ type PromConfig struct {
 	// ScrapeInterval is the global scrape interval; 1s when zero.
 	ScrapeInterval time.Duration
 	Jobs           []Job
-	// BasicAuth, when set, is a user and bcrypt hash for --web.config.file.
-	BasicAuthUser, BasicAuthHash string
+	// BasicAuth, when set, is a user and bcrypt hash for --web.config.file;
+	// BasicAuthPassword is that user's password, for the readiness probe.
+	BasicAuthUser, BasicAuthHash, BasicAuthPassword string
 }
 
 // Prometheus is a running test Prometheus.
@@ -270,9 +278,9 @@ func StartPrometheus(dir string, cfg PromConfig) (*Prometheus, error) {
 			return nil, err
 		}
 		args = append(args, "--web.config.file="+filepath.Join(pdir, "web.yml"))
-		readyPath = "" // answers 401 until authenticated: any answer means up
 	}
 	p := newProcess("prometheus", PrometheusBin, pdir, port, nil, args...)
+	p.user, p.password = cfg.BasicAuthUser, cfg.BasicAuthPassword
 	if err := p.Start(readyPath); err != nil {
 		return nil, err
 	}
