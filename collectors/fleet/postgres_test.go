@@ -4,27 +4,87 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
 
 // pgbenchRate is the fixed rate pgbench runs at (transactions per second).
-const pgbenchRate = 100
+const pgbenchRate = 50
+
+// xactSampler reads the server's own transaction counter (commits plus
+// rollbacks over every database) every 250 ms: the truth the exporter's
+// figure is checked against, over the same windows.
+type xactSampler struct {
+	mu   sync.Mutex
+	rows []xactRow
+}
+
+type xactRow struct {
+	at time.Time
+	n  float64
+}
+
+func startXactSampler(t *testing.T, e *env) *xactSampler {
+	db, err := e.cluster.Open("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	x := &xactSampler{}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			var n float64
+			err := db.QueryRowContext(ctx, `SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database`).Scan(&n)
+			cancel()
+			if err == nil {
+				x.mu.Lock()
+				x.rows = append(x.rows, xactRow{time.Now(), n})
+				x.mu.Unlock()
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done; _ = db.Close() })
+	return x
+}
+
+// rate is the counter's rate between the readings nearest from and to.
+func (x *xactSampler) rate(from, to time.Time) float64 {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	near := func(at time.Time) xactRow {
+		best := x.rows[0]
+		for _, r := range x.rows {
+			if r.at.Sub(at).Abs() < best.at.Sub(at).Abs() {
+				best = r
+			}
+		}
+		return best
+	}
+	a, b := near(from), near(to)
+	return (b.n - a.n) / b.at.Sub(a.at).Seconds()
+}
 
 // A postgres_exporter against a throwaway cluster while pgbench runs at a
-// fixed rate: the server's TPS is within 15% of that rate (plus what the
-// exporter's own queries commit, measured before pgbench starts), and its
-// connections, max_connections and cache hit ratio are there.
+// fixed rate (-R): the server's TPS is within 15% of what the server's own
+// counters say over the same windows, and its connections, max_connections
+// and cache hit ratio are there. (On a loaded machine pgbench may fall short
+// of its nominal rate; the counters say what really ran.)
 func TestPostgresTPS(t *testing.T) {
 	e := need(t)
 	c := newTestCollector(t, e)
-	first := waitFor(t, c, 60*time.Second, "a TPS figure", func(s *Snapshot) bool { return tpsRow(s) != nil })
-	// The exporter's own queries commit too: measure them over a window
-	// that lies wholly after the first figure.
-	base := waitFor(t, c, 60*time.Second, "a second TPS window", func(s *Snapshot) bool {
-		return tpsRow(s) != nil && s.Taken.Add(-s.RateWindow).After(first.Taken)
-	})
-	baseline := tpsRow(base).TPS.V
+	truth := startXactSampler(t, e)
+	waitFor(t, c, 60*time.Second, "a TPS figure", func(s *Snapshot) bool { return tpsRow(s) != nil })
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if out, err := e.cluster.ClientCommand(ctx, "pgbench", "-i", "-s", "1", "-q", "bench").CombinedOutput(); err != nil {
@@ -39,26 +99,29 @@ func TestPostgresTPS(t *testing.T) {
 	// (a second after its start, to connect): pgbench -R schedules
 	// transactions at random (Poisson), so one short window alone is noisy.
 	var (
-		got     *PGServer
-		s       *Snapshot
-		sum     float64
-		windows int
+		got          *PGServer
+		s            *Snapshot
+		ours, theirs float64
+		windows      int
 	)
 	after := time.Now().Add(time.Second)
 	for windows < 3 {
-		s = waitFor(t, c, 60*time.Second, "TPS of pgbench's rate", func(s *Snapshot) bool {
+		s = waitFor(t, c, 60*time.Second, "TPS while pgbench runs", func(s *Snapshot) bool {
 			return tpsRow(s) != nil && s.Taken.Add(-s.RateWindow).After(after)
 		})
 		got = tpsRow(s)
-		sum += got.TPS.V
+		ours += got.TPS.V
+		theirs += truth.rate(s.Taken.Add(-s.RateWindow), s.Taken)
 		windows++
 		after = s.Taken
 	}
-	want := pgbenchRate + baseline
-	avg := sum / float64(windows)
-	t.Logf("TPS %.1f (mean of %d windows of %s); pgbench -R %d + %.1f before it", avg, windows, s.RateWindow, pgbenchRate, baseline)
-	if math.Abs(avg-want)/want > 0.15 {
-		t.Errorf("TPS %.1f, want %.1f ± 15%%", avg, want)
+	ours, theirs = ours/float64(windows), theirs/float64(windows)
+	t.Logf("TPS %.1f (mean of %d windows of %s); the server's counters %.1f; pgbench -R %d", ours, windows, s.RateWindow, theirs, pgbenchRate)
+	if theirs < pgbenchRate/2 {
+		t.Logf("pgbench ran well below its rate: the machine is loaded")
+	}
+	if math.Abs(ours-theirs)/theirs > 0.15 {
+		t.Errorf("TPS %.1f, the server's counters say %.1f: more than 15%% apart", ours, theirs)
 	}
 	if !got.Up || !got.PGUp.Valid || got.PGUp.V != 1 || got.MaxConnections.V != 100 || !got.ConnectionsUsed.Valid ||
 		got.Connections["active"] < 1 || !got.CacheHitRatio.Valid || got.CacheHitRatio.V <= 0 || got.CacheHitRatio.V > 1 {
