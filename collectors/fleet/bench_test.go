@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,8 +25,10 @@ const benchScrape = 10 * time.Second
 // many distinct instance labels (relabelling; a cache in front of the
 // node_exporter keeps it to one real scrape a second). It reports the
 // requests per refresh, Prometheus' own evaluation time per refresh
-// (prometheus_engine_query_duration_seconds, inner_eval + prepare_time),
-// and this process's heap and RSS with the snapshot held.
+// (prometheus_engine_query_duration_seconds, inner_eval + prepare_time,
+// summed over the parallel queries), Prometheus' CPU per refresh (its
+// process CPU less what scraping alone costs) and ours, and this process's
+// heap and RSS with the snapshot held.
 //
 //	go test -run '^$' -bench BenchmarkFleetRefresh -benchtime 20x -timeout 20m ./collectors/fleet/
 func BenchmarkFleetRefresh(b *testing.B) {
@@ -73,7 +76,13 @@ func BenchmarkFleetRefresh(b *testing.B) {
 				b.Fatal(err)
 			}
 			waitForHosts(b, c, n)
+			// Prometheus' CPU while only scraping, to subtract: wall-clock
+			// figures swing with the machine's load, CPU seconds much less.
+			idleFrom, idleCPU := time.Now(), promCPU(b, prom.URL())
+			time.Sleep(benchScrape)
+			idleRate := (promCPU(b, prom.URL()) - idleCPU) / time.Since(idleFrom).Seconds()
 			before := engineSeconds(b, prom.URL())
+			cpuBefore, ownBefore, loopFrom := promCPU(b, prom.URL()), ownCPU(), time.Now()
 			b.ResetTimer()
 			var s *Snapshot
 			for range b.N {
@@ -83,6 +92,9 @@ func BenchmarkFleetRefresh(b *testing.B) {
 				}
 			}
 			b.StopTimer()
+			loop := time.Since(loopFrom).Seconds()
+			promPer := (promCPU(b, prom.URL()) - cpuBefore - idleRate*loop) / float64(b.N)
+			ownPer := (ownCPU() - ownBefore) / float64(b.N)
 			after := engineSeconds(b, prom.URL())
 			if len(s.Hosts) != n {
 				b.Fatalf("%d hosts, want %d", len(s.Hosts), n)
@@ -93,6 +105,8 @@ func BenchmarkFleetRefresh(b *testing.B) {
 			b.ReportMetric(float64(s.Queries), "requests/refresh")
 			// Our queries only: the harness's own queries are not in the loop.
 			b.ReportMetric((after-before)/float64(b.N)*1000, "prom-eval-ms/refresh")
+			b.ReportMetric(promPer*1000, "prom-cpu-ms/refresh")
+			b.ReportMetric(ownPer*1000, "own-cpu-ms/refresh")
 			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 			b.ReportMetric(rssMiB(b), "rss-MiB")
 			runtime.KeepAlive(s)
@@ -121,8 +135,28 @@ func waitForHosts(b *testing.B, c *Collector, n int) {
 	b.Fatalf("%d hosts with CPU figures not within %s", n, 3*benchScrape+time.Minute)
 }
 
+// promCPU is Prometheus' process_cpu_seconds_total.
+func promCPU(b *testing.B, base string) float64 {
+	return metricSum(b, base, func(line string) bool { return strings.HasPrefix(line, "process_cpu_seconds_total ") })
+}
+
+// ownCPU is this process's user+system CPU seconds.
+func ownCPU() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
 // engineSeconds is Prometheus' cumulative query evaluation and preparation time.
 func engineSeconds(b *testing.B, base string) float64 {
+	return metricSum(b, base, func(line string) bool {
+		return strings.HasPrefix(line, "prometheus_engine_query_duration_seconds_sum{") &&
+			(strings.Contains(line, `slice="inner_eval"`) || strings.Contains(line, `slice="prepare_time"`))
+	})
+}
+
+// metricSum adds the values of Prometheus' own metric lines that match.
+func metricSum(b *testing.B, base string, match func(string) bool) float64 {
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		b.Fatal(err)
@@ -133,8 +167,7 @@ func engineSeconds(b *testing.B, base string) float64 {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "prometheus_engine_query_duration_seconds_sum{") &&
-			(strings.Contains(line, `slice="inner_eval"`) || strings.Contains(line, `slice="prepare_time"`)) {
+		if match(line) {
 			f := strings.Fields(line)
 			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
 			total += v
