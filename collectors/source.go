@@ -18,6 +18,8 @@ const (
 	KindHost     Kind = "host"
 	KindPostgres Kind = "postgres"
 	KindDocker   Kind = "docker"
+	// KindPrometheus is a fleet seen through one Prometheus ([[prometheus]]).
+	KindPrometheus Kind = "prometheus"
 )
 
 // SourceID names one polled source, such as the Postgres target "main".

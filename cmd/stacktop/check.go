@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/stacktop/stacktop/actions/atomicfile"
 	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/collectors/fleet"
 	"github.com/stacktop/stacktop/ui/format"
 	"github.com/stacktop/stacktop/ui/redact"
 	"github.com/stacktop/stacktop/ui/report"
@@ -27,8 +29,9 @@ func runCheck(ctx context.Context, e *env, cfg *Config) int {
 		return exitBadConfig
 	}
 	type result struct {
-		i   int
-		err error
+		i    int
+		snap collectors.Snapshot
+		err  error
 	}
 	results := make(chan result, len(sources))
 	for i, s := range sources {
@@ -39,7 +42,7 @@ func runCheck(ctx context.Context, e *env, cfg *Config) int {
 			if err == nil && snap == nil {
 				err = errors.New("collector returned no snapshot")
 			}
-			results <- result{i, err}
+			results <- result{i, snap, err}
 		}()
 	}
 	updates := make([]collectors.Update, len(sources))
@@ -55,6 +58,9 @@ collect:
 		select {
 		case r := <-results:
 			updates[r.i].Err, updates[r.i].PolledAt = r.err, time.Now()
+			if r.err == nil {
+				updates[r.i].Snapshot = r.snap
+			}
 		case <-grace.C:
 			break collect
 		}
@@ -87,8 +93,12 @@ func printStalePartials(e *env, dir string) {
 }
 
 // where adds the masked DSN of a configured Postgres target that answered,
-// so the user sees which server "ok" refers to.
+// so the user sees which server "ok" refers to, and what a Prometheus
+// source found.
 func where(cfg *Config, id collectors.SourceID, u collectors.Update) string {
+	if s, ok := u.Snapshot.(*fleet.Snapshot); ok && u.Err == nil {
+		return " — " + exportersFound(s)
+	}
 	if id.Kind != collectors.KindPostgres || u.Err != nil {
 		return ""
 	}
@@ -98,4 +108,27 @@ func where(cfg *Config, id collectors.SourceID, u collectors.Update) string {
 		}
 	}
 	return ""
+}
+
+// exportersFound says which exporters a Prometheus source scrapes, with
+// counts: "12 node, 3 postgres, 1 cadvisor targets (1 node down)".
+func exportersFound(s *fleet.Snapshot) string {
+	e := s.Exporters
+	if e.Node+e.Postgres+e.CAdvisor == 0 {
+		return "no node_exporter, postgres_exporter or cAdvisor targets found — check node_job, postgres_job, cadvisor_job"
+	}
+	out := fmt.Sprintf("%d node, %d postgres, %d cadvisor targets", e.Node, e.Postgres, e.CAdvisor)
+	var down []string
+	for _, d := range []struct {
+		n    int
+		kind string
+	}{{e.Node - e.NodeUp, "node"}, {e.Postgres - e.PostgresUp, "postgres"}, {e.CAdvisor - e.CAdvisorUp, "cadvisor"}} {
+		if d.n > 0 {
+			down = append(down, fmt.Sprintf("%d %s", d.n, d.kind))
+		}
+	}
+	if len(down) > 0 {
+		out += " (" + strings.Join(down, ", ") + " down)"
+	}
+	return out
 }

@@ -37,6 +37,7 @@ type Config struct {
 	PostgresThresholds uipostgres.Thresholds
 	Postgres           []PostgresTarget
 	Docker             []DockerHost
+	Prometheus         []PrometheusSource
 	Actions            ActionsConfig
 	Serve              ServeConfig
 	// Warnings are non-fatal problems, one line each, for stderr.
@@ -54,6 +55,9 @@ type PostgresTarget struct {
 	ReadOnly bool
 	// Implicit marks the default "local" target that no config named.
 	Implicit bool
+	// PrometheusInstance is the fleet host (host label value) this target
+	// runs on, "" when not said.
+	PrometheusInstance string
 }
 
 // DockerHost is one Docker engine to watch.
@@ -70,6 +74,9 @@ type DockerHost struct {
 	ReadOnly bool
 	// Implicit marks the default "local" engine that no config named.
 	Implicit bool
+	// PrometheusInstance is the fleet host (host label value) this engine
+	// runs on, "" when not said.
+	PrometheusInstance string
 }
 
 // ActionsConfig configures the actions runner, backups and the audit log.
@@ -207,6 +214,7 @@ func (r *resolver) resolve(fc *fileConfig, ov Overrides) *Config {
 	}
 	cfg.Postgres = r.postgres(fc.Postgres, cfg, deref(g.DefaultPostgres, true))
 	cfg.Docker = r.docker(fc.Docker, cfg, deref(g.DefaultDocker, true))
+	cfg.Prometheus = r.prometheus(fc.Prometheus)
 	cfg.Actions = r.actions(&fc.Actions, cfg.StateDir)
 	cfg.Serve = r.serve(&fc.Serve, cfg.StateDir)
 	cfg.Warnings = r.warnings
@@ -390,6 +398,8 @@ func (r *resolver) docker(secs []dockerSection, cfg *Config, addDefault bool) []
 			TLSVerify: s.TLSVerify,
 			Interval:  intervalOr(s.Interval, cfg.Interval),
 			ReadOnly:  cfg.ReadOnly || s.ReadOnly,
+
+			PrometheusInstance: s.PrometheusInstance,
 		})
 	}
 	return out

@@ -33,6 +33,8 @@ func (r *resolver) postgres(secs []postgresSection, cfg *Config, addDefault bool
 			DSN:      r.postgresDSN(i, name, &s),
 			Interval: intervalOr(s.Interval, cfg.Interval),
 			ReadOnly: cfg.ReadOnly || s.ReadOnly,
+
+			PrometheusInstance: s.PrometheusInstance,
 		})
 	}
 	return out

@@ -15,12 +15,13 @@ import (
 type fileConfig struct {
 	// The [general] keys may also be written at the top level, before any table.
 	generalSection
-	General    *generalSection   `toml:"general"`
-	Thresholds thresholdsSection `toml:"thresholds"`
-	Postgres   []postgresSection `toml:"postgres"`
-	Docker     []dockerSection   `toml:"docker"`
-	Actions    actionsSection    `toml:"actions"`
-	Serve      serveSection      `toml:"serve"`
+	General    *generalSection     `toml:"general"`
+	Thresholds thresholdsSection   `toml:"thresholds"`
+	Postgres   []postgresSection   `toml:"postgres"`
+	Docker     []dockerSection     `toml:"docker"`
+	Prometheus []prometheusSection `toml:"prometheus"`
+	Actions    actionsSection      `toml:"actions"`
+	Serve      serveSection        `toml:"serve"`
 }
 
 type generalSection struct {
@@ -57,6 +58,8 @@ type postgresSection struct {
 	PasswordEnv string    `toml:"password_env"`
 	Interval    *Interval `toml:"interval"`
 	ReadOnly    bool      `toml:"read_only"`
+	// PrometheusInstance ties this target to a fleet host (its host label's value).
+	PrometheusInstance string `toml:"prometheus_instance"`
 }
 
 type dockerSection struct {
@@ -69,6 +72,25 @@ type dockerSection struct {
 	TLSVerify bool      `toml:"tls_verify"`
 	Interval  *Interval `toml:"interval"`
 	ReadOnly  bool      `toml:"read_only"`
+	// PrometheusInstance ties this engine to a fleet host (its host label's value).
+	PrometheusInstance string `toml:"prometheus_instance"`
+}
+
+type prometheusSection struct {
+	Name                  string            `toml:"name"`
+	URL                   string            `toml:"url"`
+	BearerTokenFile       string            `toml:"bearer_token_file"`
+	Username              string            `toml:"username"`
+	PasswordEnv           string            `toml:"password_env"`
+	TLSCACert             string            `toml:"tls_ca_cert"`
+	TLSInsecureSkipVerify bool              `toml:"tls_insecure_skip_verify"`
+	Timeout               *Duration         `toml:"timeout"`
+	Interval              *Duration         `toml:"interval"`
+	Headers               map[string]string `toml:"headers"`
+	NodeJob               string            `toml:"node_job"`
+	PostgresJob           string            `toml:"postgres_job"`
+	CAdvisorJob           string            `toml:"cadvisor_job"`
+	HostLabel             string            `toml:"host_label"`
 }
 
 type actionsSection struct {

@@ -5,12 +5,14 @@ import (
 
 	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/collectors/docker"
+	"github.com/stacktop/stacktop/collectors/fleet"
 	"github.com/stacktop/stacktop/collectors/host"
 	"github.com/stacktop/stacktop/collectors/postgres"
 )
 
 // buildSources turns the config into the hub's sources: the host first, then
-// each Postgres target, then each Docker host, in configuration order.
+// each Postgres target, then each Docker host, then each Prometheus source,
+// in configuration order.
 func buildSources(cfg *Config) ([]collectors.Source, error) {
 	sources := []collectors.Source{{
 		ID:        collectors.SourceID{Kind: collectors.KindHost, Name: defaultSourceName},
@@ -42,6 +44,19 @@ func buildSources(cfg *Config) ([]collectors.Source, error) {
 			Collector: c,
 			Interval:  d.Interval,
 			Implicit:  d.Implicit,
+		})
+	}
+	for _, p := range cfg.Prometheus {
+		c, err := fleet.New(p.fleetOptions())
+		if err != nil {
+			closeSources(sources)
+			return nil, err // already names the source: prometheus "x": ...
+		}
+		sources = append(sources, collectors.Source{
+			ID:        collectors.SourceID{Kind: collectors.KindPrometheus, Name: p.Name},
+			Collector: c,
+			Interval:  p.Interval,
+			Timeout:   p.Timeout,
 		})
 	}
 	return sources, nil

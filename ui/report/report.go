@@ -15,11 +15,13 @@ type Document struct {
 	Host     *HostDoc      `json:"host"`
 	Postgres []PostgresDoc `json:"postgres"`
 	Docker   []DockerDoc   `json:"docker"`
+	// Fleet has one element per [[prometheus]] source.
+	Fleet []FleetDoc `json:"fleet"`
 }
 
 // Build assembles the document from the latest update of every source.
 func Build(now time.Time, updates []collectors.Update) Document {
-	doc := Document{TakenAt: now.UTC(), Postgres: []PostgresDoc{}, Docker: []DockerDoc{}}
+	doc := Document{TakenAt: now.UTC(), Postgres: []PostgresDoc{}, Docker: []DockerDoc{}, Fleet: []FleetDoc{}}
 	for _, u := range updates {
 		switch u.Source.Kind {
 		case collectors.KindHost:
@@ -28,6 +30,8 @@ func Build(now time.Time, updates []collectors.Update) Document {
 			doc.Postgres = append(doc.Postgres, postgresDoc(u, now))
 		case collectors.KindDocker:
 			doc.Docker = append(doc.Docker, dockerDoc(u, now))
+		case collectors.KindPrometheus:
+			doc.Fleet = append(doc.Fleet, fleetDoc(u, now))
 		}
 	}
 	return doc
