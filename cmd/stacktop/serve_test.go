@@ -285,8 +285,10 @@ func TestServeHostKeyKept(t *testing.T) {
 	if err != nil || !bytes.Equal(first, again) {
 		t.Fatalf("host key changed across restarts:\n%s\n%s", first, again)
 	}
-	if _, stderr, code := s.run([]string{s.viewer.private}, nil, "check"); code != 0 {
-		t.Errorf("after a restart: exit %d, stderr %q", code, stderr)
+	// Any answer of stacktop's will do (check exits 1 while a source is
+	// still waiting for its first poll); ssh itself fails with 255.
+	if stdout, stderr, code := s.run([]string{s.viewer.private}, nil, "check"); code == 255 || !strings.Contains(stdout, `host "local"`) {
+		t.Errorf("after a restart: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 
