@@ -58,8 +58,8 @@ type Target struct {
 	Source string `json:"source"`
 	// Object is the thing inside the source: a container name, a backend or
 	// process pid, a schema-qualified table, a database. It is also what the
-	// user types to confirm a ConfirmByName action, so it is the short,
-	// human name (a container's name, not its 64-digit id).
+	// user types to confirm a ConfirmByName action (see ConfirmPhrase), so it
+	// is the short, human name (a container's name, not its 64-digit id).
 	Object string `json:"object,omitempty"`
 	// Name is a friendlier display name ("postgres: checkpointer (812)");
 	// Object is shown when it is empty.
@@ -163,8 +163,9 @@ type Action struct {
 	Description string
 	// NeedsYes asks for a yes even when Risk is below Destructive (restart).
 	NeedsYes bool
-	// ConfirmByName requires the user to type Target.Object (remove,
-	// terminate, kill -9); it implies a confirmation.
+	// ConfirmByName requires the user to type ConfirmPhrase (remove,
+	// terminate, kill -9); it implies a confirmation. Runner.Protect sets it
+	// on every non-read action on a protected target.
 	ConfirmByName bool
 	// Timeout bounds Run; the Runner's default applies when zero.
 	Timeout time.Duration
@@ -184,8 +185,16 @@ func (a Action) NeedsConfirmation() bool {
 	return a.Risk >= Destructive || a.NeedsYes || a.ConfirmByName
 }
 
-// ConfirmPhrase is what the user must type for a ConfirmByName action.
-func (a Action) ConfirmPhrase() string { return a.Target.Object }
+// ConfirmPhrase is what the user must type for a ConfirmByName action: the
+// name of the object acted on as the dialog shows it (the container, the
+// pid, the table), or the source's name when the action acts on the whole
+// source (a backup, an EXPLAIN ANALYZE on a protected target).
+func (a Action) ConfirmPhrase() string {
+	if a.Target.Object != "" {
+		return a.Target.Object
+	}
+	return a.Target.Source
+}
 
 // Confirmation is the user's answer to the confirmation dialog (or the CLI's
 // --yes).
@@ -194,12 +203,18 @@ type Confirmation struct {
 	Confirmed bool
 	// TypedName is what the user typed, for ConfirmByName actions.
 	TypedName string
+	// Blanket marks a yes given in advance for whatever the command names
+	// (the CLI's --yes), not typed for this action. It stands in for the
+	// typed name of a ConfirmByName action, except on a protected target,
+	// where only the name itself will do.
+	Blanket bool
 }
 
 // Yes is the confirmation the CLI's --yes stands for: the operator named the
-// target on the command line, so it counts as typed.
-func Yes(a Action) Confirmation {
-	return Confirmation{Confirmed: true, TypedName: a.ConfirmPhrase()}
+// target on the command line, so it counts as typed — but not on a
+// protected target (see Confirmation.Blanket).
+func Yes(Action) Confirmation {
+	return Confirmation{Confirmed: true, Blanket: true}
 }
 
 // Kind describes one kind of action (docker.restart, host.kill) and builds

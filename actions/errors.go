@@ -68,10 +68,17 @@ type NotConfirmedError struct {
 	Want string
 	// Typed is what was typed (empty when nothing was).
 	Typed string
+	// Protected: the target is protected = true, so only the typed name
+	// confirms (a blanket --yes does not).
+	Protected bool
 }
 
 // Error is one line: the cause, then what to try.
 func (e *NotConfirmedError) Error() string {
+	if e.Protected && e.Typed == "" {
+		return fmt.Sprintf("%s on %s needs the name typed: %s:%s is protected — type %q, or pass --confirm %s (--yes alone is not enough)",
+			e.Action, e.Target, e.Target.Kind, e.Target.Source, e.Want, e.Want)
+	}
 	if e.Want == "" {
 		return fmt.Sprintf("%s on %s needs confirmation — confirm it, or pass --yes", e.Action, e.Target)
 	}

@@ -19,10 +19,10 @@ func TestRegistry(t *testing.T) {
 	for _, k := range reg.Kinds() {
 		ids = append(ids, k.ID)
 	}
-	if got := strings.Join(ids, ","); got != "file.append,file.remove,file.stat" {
+	if got := strings.Join(ids, ","); got != "file.append,file.log,file.remove,file.stat" {
 		t.Errorf("kinds %s", got)
 	}
-	if len(reg.For(collectors.KindHost)) != 3 || len(reg.For(collectors.KindDocker)) != 0 {
+	if len(reg.For(collectors.KindHost)) != 4 || len(reg.For(collectors.KindDocker)) != 0 {
 		t.Error("For by family")
 	}
 	if _, err := reg.New("file.remove", actions.Target{Kind: collectors.KindDocker, Source: "local", Object: "x"}, nil); err == nil {

@@ -26,6 +26,10 @@ type RunnerOptions struct {
 	// ReadOnlyTarget reports whether a target's source is configured
 	// read_only = true; nil means none is. See ReadOnlySources.
 	ReadOnlyTarget func(Target) bool
+	// ProtectedTarget reports whether a target's source is configured
+	// protected = true: every non-read action on it needs the target's name
+	// typed (see Protect); nil means none is. See ProtectedSources.
+	ProtectedTarget func(Target) bool
 	// Audit receives one line per attempt. Required: a Runner without an
 	// audit log would be a way to act unrecorded.
 	Audit *AuditLog
@@ -55,6 +59,12 @@ func ReadOnlySources(sources ...string) (func(Target) bool, error) {
 		set[Target{Kind: t.Kind, Source: t.Source}] = true
 	}
 	return func(t Target) bool { return set[Target{Kind: t.Kind, Source: t.Source}] }, nil
+}
+
+// ProtectedSources returns a RunnerOptions.ProtectedTarget that matches
+// the given sources, written KIND:SOURCE as for ReadOnlySources.
+func ProtectedSources(sources ...string) (func(Target) bool, error) {
+	return ReadOnlySources(sources...)
 }
 
 // Runner is the one way actions run. It is safe for concurrent use. A
@@ -128,6 +138,23 @@ func (r *Runner) ReadOnlyScope(t Target) (Scope, bool) {
 	return "", false
 }
 
+// Protected reports whether t's source is configured protected = true.
+func (r *Runner) Protected(t Target) bool {
+	return r.opts.ProtectedTarget != nil && r.opts.ProtectedTarget(t)
+}
+
+// Protect returns a with the confirmation the Runner will demand of it: on
+// a protected target every action that is not a Read needs its name typed
+// (ConfirmByName), whatever a alone asks for — the stronger rule wins, and
+// typing the name is the strongest there is. The UI and the CLI ask for
+// what Protect(a) needs; Run applies it itself, whatever they asked.
+func (r *Runner) Protect(a Action) Action {
+	if a.Risk != Read && r.Protected(a.Target) {
+		a.ConfirmByName = true
+	}
+	return a
+}
+
 // Allowed reports whether a may run at all right now, before any
 // confirmation: nil, or the *ReadOnlyError Run would return. The UI uses it
 // to disable keys; Run checks again itself.
@@ -190,7 +217,7 @@ func (r *Runner) gate(ctx context.Context, a Action, c Confirmation) (Outcome, e
 	if err := r.Allowed(a); err != nil {
 		return OutcomeRefusedReadOnly, err
 	}
-	if err := confirmed(a, c); err != nil {
+	if err := r.confirmed(a, c); err != nil {
 		return OutcomeRefusedUnconfirmed, err
 	}
 	if err := r.opts.Audit.Ready(); err != nil {
@@ -202,11 +229,18 @@ func (r *Runner) gate(ctx context.Context, a Action, c Confirmation) (Outcome, e
 	return "", nil
 }
 
-func confirmed(a Action, c Confirmation) error {
+// confirmed checks c against what Protect(a) needs. A blanket yes (--yes)
+// stands in for a typed name, except on a protected target.
+func (r *Runner) confirmed(a Action, c Confirmation) error {
+	protected := a.Risk != Read && r.Protected(a.Target)
+	a = r.Protect(a)
 	if !a.NeedsConfirmation() {
 		return nil
 	}
-	e := &NotConfirmedError{Action: a.ID, Target: a.Target, Typed: c.TypedName}
+	e := &NotConfirmedError{Action: a.ID, Target: a.Target, Typed: c.TypedName, Protected: protected}
+	if c.Blanket && !protected && c.TypedName == "" {
+		c.TypedName = a.ConfirmPhrase()
+	}
 	if a.ConfirmByName {
 		e.Want = a.ConfirmPhrase()
 		if e.Want == "" {

@@ -45,6 +45,21 @@ func fileKinds(dir string) []actions.Kind {
 						return err
 					}}, nil
 			}},
+		{ID: "file.log", Title: "Log", Risk: actions.Mutating, TargetKind: collectors.KindHost,
+			New: func(t actions.Target, _ actions.Params) (actions.Action, error) {
+				// Mutating but asks nothing, like a backup.
+				return actions.Action{ID: "file.log", Title: "Log", Target: t, Risk: actions.Mutating,
+					Description: "Append a log line to " + t.Object + ".",
+					Run: func(ctx context.Context, _ func(actions.Progress)) error {
+						f, err := os.OpenFile(target(t), os.O_WRONLY|os.O_APPEND, 0)
+						if err != nil {
+							return err
+						}
+						defer f.Close()
+						_, err = f.WriteString("log\n")
+						return err
+					}}, nil
+			}},
 		{ID: "file.remove", Title: "Remove", Risk: actions.Destructive, TargetKind: collectors.KindHost,
 			New: func(t actions.Target, _ actions.Params) (actions.Action, error) {
 				return actions.Action{ID: "file.remove", Title: "Remove", Target: t, Risk: actions.Destructive, ConfirmByName: true,
@@ -180,6 +195,98 @@ func TestConfirmation(t *testing.T) {
 				t.Errorf("want refusal, got %v %v, audit %s, unchanged %v", res, err, recs[0].Outcome, unchanged)
 			}
 		})
+	}
+}
+
+// TestProtectedConfirmation: on a protected target the stronger of the
+// action's own rule and "type the name" wins — a no-question action and a
+// yes action now want the name typed, a typed-name one keeps it, a read
+// one still asks nothing — and a blanket --yes no longer stands in for the
+// name. Elsewhere nothing changes.
+func TestProtectedConfirmation(t *testing.T) {
+	typed := actions.Confirmation{Confirmed: true, TypedName: "data.txt"}
+	yes := actions.Confirmation{Confirmed: true}
+	for _, tc := range []struct {
+		name      string
+		id        string
+		protected bool
+		conf      actions.Confirmation
+		ok        bool
+	}{
+		{"read asks nothing", "file.stat", true, actions.Confirmation{}, true},
+		{"no-question without anything", "file.log", true, actions.Confirmation{}, false},
+		{"no-question with yes", "file.log", true, yes, false},
+		{"no-question with --yes", "file.log", true, actions.Yes(actions.Action{}), false},
+		{"no-question with the name", "file.log", true, typed, true},
+		{"yes-action with yes", "file.append", true, yes, false},
+		{"yes-action with --yes", "file.append", true, actions.Yes(actions.Action{}), false},
+		{"yes-action with a wrong name", "file.append", true, actions.Confirmation{Confirmed: true, TypedName: "data"}, false},
+		{"yes-action with the name", "file.append", true, typed, true},
+		{"typed-name action with --yes", "file.remove", true, actions.Yes(actions.Action{}), false},
+		{"typed-name action with the name", "file.remove", true, typed, true},
+		{"unprotected no-question", "file.log", false, actions.Confirmation{}, true},
+		{"unprotected yes-action with yes", "file.append", false, yes, true},
+		{"unprotected typed-name action with --yes", "file.remove", false, actions.Yes(actions.Action{}), true},
+		{"unprotected typed-name action with yes only", "file.remove", false, yes, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, path := fileAction(t, tc.id)
+			prot, err := actions.ProtectedSources("host:local")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.protected {
+				a.Target.Source = "other" // its Run still acts on data.txt
+			}
+			r, log := actionstest.NewRunner(t, actions.RunnerOptions{ProtectedTarget: prot})
+			res, err := r.Run(t.Context(), a, tc.conf, nil)
+			recs := actionstest.ReadAudit(t, log)
+			if len(recs) != 1 || recs[0].Outcome != res.Outcome {
+				t.Fatalf("want one audit line with outcome %s, got %+v", res.Outcome, recs)
+			}
+			if tc.ok {
+				if err != nil || res.Outcome != actions.OutcomeOK {
+					t.Errorf("want it run, got %s: %v", res.Outcome, err)
+				}
+				return
+			}
+			b, _ := os.ReadFile(path)
+			if !errors.Is(err, actions.ErrNotConfirmed) || res.Outcome != actions.OutcomeRefusedUnconfirmed || string(b) != "keep\n" {
+				t.Errorf("want a refusal leaving the file alone, got %s: %v (file %q)", res.Outcome, err, b)
+			}
+			if tc.protected && tc.conf.Blanket && !strings.Contains(err.Error(), "host:local is protected") {
+				t.Errorf("the refusal of --yes does not say the target is protected: %v", err)
+			}
+		})
+	}
+}
+
+// TestProtect: what Protect asks of each action is what the dialog and the
+// CLI prompt show: the name typed, the object's or else the source's.
+func TestProtect(t *testing.T) {
+	prot, err := actions.ProtectedSources("pg:prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := actionstest.NewRunner(t, actions.RunnerOptions{ProtectedTarget: prot})
+	backup := actions.Action{ID: "postgres.backup", Risk: actions.Mutating, Target: actions.Target{Kind: collectors.KindPostgres, Source: "prod"}}
+	if p := r.Protect(backup); !p.ConfirmByName || p.ConfirmPhrase() != "prod" {
+		t.Errorf("backup of protected pg:prod: by name %v, phrase %q; want the source's name typed", p.ConfirmByName, p.ConfirmPhrase())
+	}
+	vacuum := backup
+	vacuum.Target.Object = "public.t"
+	if p := r.Protect(vacuum); !p.ConfirmByName || p.ConfirmPhrase() != "public.t" {
+		t.Errorf("vacuum on protected pg:prod: by name %v, phrase %q; want the table's name typed", p.ConfirmByName, p.ConfirmPhrase())
+	}
+	explain := backup
+	explain.Risk = actions.Read
+	if p := r.Protect(explain); p.NeedsConfirmation() {
+		t.Error("a read action on a protected target asks for a confirmation")
+	}
+	other := backup
+	other.Target.Source = "dev"
+	if p := r.Protect(other); p.NeedsConfirmation() || r.Protected(other.Target) {
+		t.Error("pg:dev is not protected, yet the backup asks for a confirmation")
 	}
 }
 
