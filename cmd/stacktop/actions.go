@@ -71,10 +71,31 @@ func readOnlySources(cfg *Config) []string {
 	return out
 }
 
+// protectedSources lists the sources configured protected = true, as
+// KIND:SOURCE.
+func protectedSources(cfg *Config) []string {
+	var out []string
+	for _, t := range cfg.Postgres {
+		if t.Protected {
+			out = append(out, "pg:"+t.Name)
+		}
+	}
+	for _, d := range cfg.Docker {
+		if d.Protected {
+			out = append(out, "docker:"+d.Name)
+		}
+	}
+	return out
+}
+
 // openRunner opens the audit log and builds the one Runner of this
 // process. Close the returned log when done.
 func openRunner(cfg *Config, getenv func(string) string) (*actions.Runner, *actions.AuditLog, error) {
 	perTarget, err := actions.ReadOnlySources(readOnlySources(cfg)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	protected, err := actions.ProtectedSources(protectedSources(cfg)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -83,11 +104,12 @@ func openRunner(cfg *Config, getenv func(string) string) (*actions.Runner, *acti
 		return nil, nil, err
 	}
 	r, err := actions.NewRunner(actions.RunnerOptions{
-		ReadOnly:       cfg.ReadOnly,
-		ReadOnlyTarget: perTarget,
-		Audit:          audit,
-		Identity:       actions.CurrentIdentity(getenv),
-		DefaultTimeout: cfg.Actions.Timeout,
+		ReadOnly:        cfg.ReadOnly,
+		ReadOnlyTarget:  perTarget,
+		ProtectedTarget: protected,
+		Audit:           audit,
+		Identity:        actions.CurrentIdentity(getenv),
+		DefaultTimeout:  cfg.Actions.Timeout,
 	})
 	if err != nil {
 		_ = audit.Close()

@@ -53,6 +53,8 @@ type PostgresTarget struct {
 	Interval time.Duration
 	// ReadOnly is true when this target or everything is read-only.
 	ReadOnly bool
+	// Protected: every non-read action on this target needs its name typed.
+	Protected bool
 	// Implicit marks the default "local" target that no config named.
 	Implicit bool
 	// PrometheusInstance is the fleet host (host label value) this target
@@ -72,6 +74,8 @@ type DockerHost struct {
 	Interval                   time.Duration
 	// ReadOnly is true when this host or everything is read-only.
 	ReadOnly bool
+	// Protected: every non-read action on this engine needs its name typed.
+	Protected bool
 	// Implicit marks the default "local" engine that no config named.
 	Implicit bool
 	// PrometheusInstance is the fleet host (host label value) this engine
@@ -398,6 +402,7 @@ func (r *resolver) docker(secs []dockerSection, cfg *Config, addDefault bool) []
 			TLSVerify: s.TLSVerify,
 			Interval:  intervalOr(s.Interval, cfg.Interval),
 			ReadOnly:  cfg.ReadOnly || s.ReadOnly,
+			Protected: s.Protected,
 
 			PrometheusInstance: s.PrometheusInstance,
 		})

@@ -29,10 +29,11 @@ func (r *resolver) postgres(secs []postgresSection, cfg *Config, addDefault bool
 	for i, s := range secs {
 		name := r.sourceName("postgres", i, len(secs), s.Name, seen)
 		out = append(out, PostgresTarget{
-			Name:     name,
-			DSN:      r.postgresDSN(i, name, &s),
-			Interval: intervalOr(s.Interval, cfg.Interval),
-			ReadOnly: cfg.ReadOnly || s.ReadOnly,
+			Name:      name,
+			DSN:       r.postgresDSN(i, name, &s),
+			Interval:  intervalOr(s.Interval, cfg.Interval),
+			ReadOnly:  cfg.ReadOnly || s.ReadOnly,
+			Protected: s.Protected,
 
 			PrometheusInstance: s.PrometheusInstance,
 		})

@@ -372,6 +372,9 @@ func TestExampleConfigEveryKeyLoads(t *testing.T) {
 	if cfg.Docker[1].TLSCACert != "/home/u/.docker/ca.pem" || !cfg.Docker[1].TLSVerify || cfg.Docker[1].Host != "tcp://build.internal:2376" {
 		t.Errorf("docker TLS settings not applied: %+v", cfg.Docker[1])
 	}
+	if cfg.Docker[0].Protected || !cfg.Docker[1].Protected || cfg.Postgres[0].Protected {
+		t.Errorf("protected: docker %v %v, postgres %v; want only build-box", cfg.Docker[0].Protected, cfg.Docker[1].Protected, cfg.Postgres[0].Protected)
+	}
 	if cfg.Actions.AuditLog != "/home/u/.local/state/stacktop/audit.log" {
 		t.Errorf("audit log %q", cfg.Actions.AuditLog)
 	}

@@ -58,6 +58,7 @@ type postgresSection struct {
 	PasswordEnv string    `toml:"password_env"`
 	Interval    *Interval `toml:"interval"`
 	ReadOnly    bool      `toml:"read_only"`
+	Protected   bool      `toml:"protected"`
 	// PrometheusInstance ties this target to a fleet host (its host label's value).
 	PrometheusInstance string `toml:"prometheus_instance"`
 }
@@ -72,6 +73,7 @@ type dockerSection struct {
 	TLSVerify bool      `toml:"tls_verify"`
 	Interval  *Interval `toml:"interval"`
 	ReadOnly  bool      `toml:"read_only"`
+	Protected bool      `toml:"protected"`
 	// PrometheusInstance ties this engine to a fleet host (its host label's value).
 	PrometheusInstance string `toml:"prometheus_instance"`
 }
