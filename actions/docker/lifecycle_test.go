@@ -222,3 +222,46 @@ func TestEngineUnreachable(t *testing.T) {
 		t.Errorf("unknown source: %v", err)
 	}
 }
+
+// On a protected engine a restart — a yes action elsewhere — needs the
+// container's name typed: a yes and a blanket --yes are refused (audited,
+// the container untouched); the typed name runs it.
+func TestRestartOnAProtectedEngineNeedsTheName(t *testing.T) {
+	f := newFixture(t)
+	prot, err := actions.ProtectedSources("docker:" + source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.r, f.audit = actionstest.NewRunner(t, actions.RunnerOptions{ProtectedTarget: prot})
+	id, name := runReady(t, f.e, "protected")
+	before := inspect(t, f.e, id).State.StartedAt
+	tgt, err := docker.LookupTarget(t.Context(), f.opts, source, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.build(t, docker.RestartID, tgt, nil)
+	if p := f.r.Protect(a); !p.ConfirmByName || p.ConfirmPhrase() != name {
+		t.Fatalf("restart on a protected engine asks by name %v for %q, want %q typed", p.ConfirmByName, p.ConfirmPhrase(), name)
+	}
+	for _, c := range []actions.Confirmation{{Confirmed: true}, actions.Yes(a)} {
+		if _, err := f.r.Run(t.Context(), a, c, nil); !errors.Is(err, actions.ErrNotConfirmed) || !strings.Contains(err.Error(), "is protected") {
+			t.Errorf("restart with %+v: %v, want a refusal saying the engine is protected", c, err)
+		}
+	}
+	if got := inspect(t, f.e, id).State.StartedAt; got != before {
+		t.Fatalf("a refused restart restarted the container (%s → %s)", before, got)
+	}
+	if _, err := f.r.Run(t.Context(), a, actions.Confirmation{Confirmed: true, TypedName: name}, nil); err != nil {
+		t.Fatalf("restart with the name typed: %v", err)
+	}
+	if after := inspect(t, f.e, id); !after.State.Running || after.State.StartedAt == before {
+		t.Errorf("after the confirmed restart: running %v, started %s (before %s)", after.State.Running, after.State.StartedAt, before)
+	}
+	var outcomes []string
+	for _, rec := range actionstest.ReadAudit(t, f.audit) {
+		outcomes = append(outcomes, string(rec.Outcome))
+	}
+	if got := strings.Join(outcomes, ","); got != "refused_unconfirmed,refused_unconfirmed,ok" {
+		t.Errorf("audit outcomes %s", got)
+	}
+}

@@ -102,7 +102,9 @@ func offeredVerbs(reg *actions.Registry) []verb {
 
 // verbArgs are a verb's parsed flags.
 type verbArgs struct {
-	yes     bool
+	yes bool
+	// confirm is the name typed on the command line (--confirm NAME).
+	confirm string
 	pid     int
 	analyze bool
 	params  map[string]*string
@@ -111,7 +113,8 @@ type verbArgs struct {
 
 // register adds the verb's flags to fs.
 func (v verb) register(fs *flag.FlagSet, a *verbArgs) {
-	fs.BoolVar(&a.yes, "yes", false, "confirm without asking (for scripts): stands in for the dialog's yes or typed name")
+	fs.BoolVar(&a.yes, "yes", false, "confirm without asking (for scripts): stands in for the dialog's yes or typed name, except on a protected target")
+	fs.StringVar(&a.confirm, "confirm", "", "confirm by typing the `NAME` the dialog would ask for (the container, the pid, the table, else the target): what a protected target needs")
 	if v.pid {
 		fs.IntVar(&a.pid, "pid", 0, "the backend's `PID` (from pg_stat_activity)")
 	}

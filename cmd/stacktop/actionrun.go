@@ -64,7 +64,7 @@ func runVerb(ctx context.Context, e *env, cfg *Config, v verb, a *verbArgs) int 
 	if err != nil {
 		return fail(code, err)
 	}
-	conf, err := confirm(ctx, e, runner, act, a.yes)
+	conf, err := confirm(ctx, e, runner, act, a)
 	if err != nil {
 		return fail(exitFailed, err)
 	}
@@ -110,21 +110,33 @@ func hostShorthand(t actions.Target) actions.Target {
 	return t
 }
 
-// confirm gets the confirmation act needs: --yes, or an answer typed on a
-// terminal. Without either it returns no confirmation, so the Runner
-// refuses (and audits) the attempt with its own line. A refused action is
-// not prompted for: the Runner refuses it whatever the answer.
-func confirm(ctx context.Context, e *env, runner *actions.Runner, act actions.Action, yes bool) (actions.Confirmation, error) {
+// confirm gets the confirmation act needs (as the Runner's Protect sees
+// it: on a protected target, the name typed): --confirm NAME, --yes, or an
+// answer typed on a terminal. Without any it returns no confirmation, so
+// the Runner refuses (and audits) the attempt with its own line; so it does
+// a --yes on a protected target. A refused action is not prompted for: the
+// Runner refuses it whatever the answer.
+func confirm(ctx context.Context, e *env, runner *actions.Runner, act actions.Action, a *verbArgs) (actions.Confirmation, error) {
+	act = runner.Protect(act)
 	switch {
 	case !act.NeedsConfirmation() || runner.Allowed(act) != nil:
 		return actions.Confirmation{}, nil
-	case yes:
+	case a.confirm != "":
+		return actions.Confirmation{Confirmed: true, TypedName: a.confirm}, nil
+	case a.yes:
 		return actions.Yes(act), nil
 	case !e.stdinTTY:
-		fmt.Fprintf(e.stderr, "stacktop: %s needs confirmation and stdin is not a terminal — pass --yes to confirm from a script\n", act.ID)
+		how := "pass --yes"
+		if runner.Protected(act.Target) {
+			how = "pass --confirm " + sanitize.Line(act.ConfirmPhrase()) + " (the target is protected)"
+		}
+		fmt.Fprintf(e.stderr, "stacktop: %s needs confirmation and stdin is not a terminal — %s to confirm from a script\n", act.ID, how)
 		return actions.Confirmation{}, nil
 	}
 	fmt.Fprintf(e.stderr, "%s on %s (%s)\n%s\n", act.Title, sanitize.Line(act.Target.Display()), act.Risk, sanitize.Line(act.Description))
+	if runner.Protected(act.Target) {
+		fmt.Fprintf(e.stderr, "%s:%s is protected.\n", act.Target.Kind, sanitize.Line(act.Target.Source))
+	}
 	if act.ConfirmByName {
 		fmt.Fprintf(e.stderr, "Type %s to confirm: ", sanitize.Line(act.ConfirmPhrase()))
 	} else {

@@ -555,3 +555,61 @@ func startedAt(t *testing.T, e *dockertest.Engine, id string) string {
 	}
 	return info.State.StartedAt
 }
+
+// TestProtectedEngineCLI: on an engine configured protected = true,
+// `restart --yes` is refused (exit 1, a line saying the engine is protected
+// and how to confirm, audited, the container untouched), as is a wrong
+// --confirm; `restart --confirm NAME` restarts it.
+func TestProtectedEngineCLI(t *testing.T) {
+	e := dockertest.Start(t)
+	id, name := e.Run(t, dockertest.Spec{Name: "cmd-protected"})
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf(`[general]
+default_postgres = false
+[actions]
+audit_log = %q
+[[docker]]
+name = "prod"
+protected = true
+`, filepath.Join(dir, "audit.jsonl")))
+	started := func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		info, err := e.Client.ContainerInspect(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.StartedAt
+	}
+	before := started()
+	target := "docker:prod/" + name
+	_, stderr, code := runBinary(t, nil, "restart", "--config", cfg, target, "--yes", "--timeout", "2s")
+	if code != 1 || !strings.Contains(stderr, "docker:prod is protected") || !strings.Contains(stderr, "--confirm "+name) {
+		t.Errorf("restart --yes on a protected engine: exit %d, stderr:\n%s\nwant exit 1 and a line naming --confirm %s", code, stderr, name)
+	}
+	_, stderr, code = runBinary(t, nil, "restart", "--config", cfg, target, "--timeout", "2s")
+	if code != 1 || !strings.Contains(stderr, "pass --confirm "+name) {
+		t.Errorf("restart without a terminal on a protected engine: exit %d, stderr:\n%s", code, stderr)
+	}
+	_, stderr, code = runBinary(t, nil, "restart", "--config", cfg, target, "--confirm", "web", "--timeout", "2s")
+	if code != 1 || !strings.Contains(stderr, `typed "web"`) {
+		t.Errorf("restart --confirm with a wrong name: exit %d, stderr:\n%s", code, stderr)
+	}
+	if after := started(); after != before {
+		t.Fatalf("a refused restart restarted the container (%s → %s)", before, after)
+	}
+	_, stderr, code = runBinary(t, nil, "restart", "--config", cfg, target, "--confirm", name, "--timeout", "2s")
+	if code != 0 {
+		t.Fatalf("restart --confirm %s: exit %d, stderr:\n%s", name, code, stderr)
+	}
+	if after := started(); after == before {
+		t.Errorf("restart --confirm did not restart: StartedAt still %s", after)
+	}
+	var outcomes []string
+	for _, r := range actionstest.ReadAudit(t, filepath.Join(dir, "audit.jsonl")) {
+		outcomes = append(outcomes, string(r.Outcome))
+	}
+	if got := strings.Join(outcomes, " "); got != "refused_unconfirmed refused_unconfirmed refused_unconfirmed ok" {
+		t.Errorf("audit: %s", got)
+	}
+}
