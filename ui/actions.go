@@ -194,6 +194,9 @@ func (f *actionFlow) request(req view.ActionRequest) tea.Cmd {
 		f.setStatus(true, err.Error())
 		return nil
 	}
+	// On a protected target the dialog asks for the name typed, as the
+	// Runner will demand.
+	a = f.opts.Runner.Protect(a)
 	f.pending, f.facts = a, req.Context
 	// A refused action goes straight to the Runner, which refuses and
 	// audits it: a dialog for something that cannot run would mislead.

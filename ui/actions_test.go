@@ -472,3 +472,40 @@ func TestTypedQuery(t *testing.T) {
 		t.Errorf("the action got %v", got)
 	}
 }
+
+// TestProtectedTargetAsksForTheName: on a protected target TERM, a yes
+// action elsewhere, opens the typed-name dialog saying why; y does not
+// confirm it, a wrong name is refused on screen, esc leaves nothing run
+// and nothing audited.
+func TestProtectedTargetAsksForTheName(t *testing.T) {
+	prot, err := actions.ProtectedSources("host:local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, audit := actionstest.NewRunner(t, actions.RunnerOptions{ProtectedTarget: prot})
+	reg, err := actions.NewRegistry(hostact.Kinds(hostact.Options{TermWait: 20 * time.Second})...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t.Context(), Options{Now: fixture.Now, Runner: runner, Registry: reg}, asciiStyles(), nil)
+	send(m, tea.WindowSizeMsg{Width: 100, Height: 30})
+	send(m, hubMsg(fixture.HostSeries(150, 300)))
+	send(m, hubMsg(otherSources(fixture.Now())))
+	deliver(m, "2T")
+	frame := m.View()
+	if !strings.Contains(frame, "Confirm: Terminate (TERM)") || !strings.Contains(frame, "Type 3100 to confirm") ||
+		!strings.Contains(frame, "host:local is protected") || strings.Contains(frame, "Press y to confirm") {
+		t.Fatalf("TERM on a protected target does not ask for the name:\n%s", frame)
+	}
+	deliver(m, "y<enter>")
+	if !m.flow.active() || !strings.Contains(m.View(), "! that is not 3100") {
+		t.Fatalf("y did not stay a typed, wrong name:\n%s", m.View())
+	}
+	deliver(m, "<esc>")
+	if m.flow.active() {
+		t.Fatal("esc did not close the dialog")
+	}
+	if recs := actionstest.ReadAudit(t, audit); len(recs) != 0 {
+		t.Errorf("a declined dialog wrote %d audit lines", len(recs))
+	}
+}

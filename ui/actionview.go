@@ -307,6 +307,9 @@ func (f *actionFlow) confirmView(ctx view.Context) string {
 	lines := f.targetLines(ctx, a, lw)
 	lines = append(lines, factLines(ctx, f.facts, lw)...)
 	lines = append(lines, "", ansi.Wordwrap(sanitize.Line(a.Description), w, ""), "")
+	if f.opts.Runner != nil && a.Risk != actions.Read && f.opts.Runner.Protected(a.Target) {
+		lines = append(lines, st.Warn.Render(sanitize.Line(string(a.Target.Kind)+":"+a.Target.Source)+" is protected: every change asks for the name."))
+	}
 	if a.ConfirmByName {
 		lines = append(lines, "Type "+st.Label.Render(sanitize.Line(a.ConfirmPhrase()))+" to confirm, esc to cancel:", f.typed.View())
 		if f.mismatch {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/collectors/host"
 	"github.com/stacktop/stacktop/ui/format"
@@ -153,8 +154,9 @@ func (m *model) header() string {
 }
 
 // healthMark is e.g. "host ok", "pg:main down 2m05s", "docker:local not found",
-// "pg:main degraded 12s stale". The age shows only when the data is late
-// (older than 1.5 intervals), so a healthy header stays still between polls.
+// "pg:main degraded 12s stale", "docker:prod ok protected". The age shows
+// only when the data is late (older than 1.5 intervals), so a healthy
+// header stays still between polls.
 func (m *model) healthMark(u collectors.Update, short bool) string {
 	st := m.styles
 	name := sourceLabel(u.Source, short)
@@ -178,7 +180,17 @@ func (m *model) healthMark(u collectors.Update, short bool) string {
 	if u.Stale(m.clock) {
 		out += " " + st.Warn.Render("stale")
 	}
+	if m.protected(u.Source) {
+		out += " " + st.Badge.Render("protected")
+	}
 	return out
+}
+
+// protected reports whether the Runner asks for a typed name before every
+// non-read action on the source (protected = true in the config).
+func (m *model) protected(id collectors.SourceID) bool {
+	r := m.flow.opts.Runner
+	return r != nil && id.Kind != collectors.KindHost && r.Protected(actions.Target{Kind: id.Kind, Source: id.Name})
 }
 
 // sourceLabel is the name of a source in the header: "pg:main", or just
