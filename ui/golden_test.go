@@ -9,7 +9,8 @@ import (
 )
 
 // TestGolden records every tab and the help overlay at the smallest
-// supported size and a large one. Regenerate with
+// supported size and a large one, watching the fixture's host, three
+// Postgres targets and two Docker engines. Regenerate with
 // `go test ./ui -run TestGolden -update` and read every file before committing.
 func TestGolden(t *testing.T) {
 	screens := []struct {
@@ -27,7 +28,7 @@ func TestGolden(t *testing.T) {
 		for _, sc := range screens {
 			name := sc.name + "_" + strconv.Itoa(size[0]) + "x" + strconv.Itoa(size[1])
 			t.Run(name, func(t *testing.T) {
-				m := newFedModel(t, size[0], size[1], 300, false)
+				m := newFleetModel(t, size[0], size[1], Options{})
 				keys(m, sc.keys)
 				frame := m.View()
 				checkFrame(t, frame, size[0], size[1])

@@ -53,6 +53,21 @@ func newFedModel(t testing.TB, w, h, nprocs int, readOnly bool) *model {
 	return m
 }
 
+// newFleetModel is a root model at w×h with opts (on the fixture's clock)
+// fed with the fixture's host history, its three Postgres targets (30
+// polls) and its two Docker engines: what a user watching a real backend
+// sees.
+func newFleetModel(t testing.TB, w, h int, opts Options) *model {
+	t.Helper()
+	opts.Now = fixture.Now
+	m := newModel(context.Background(), opts, asciiStyles(), nil)
+	send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	send(m, hubMsg(fixture.HostSeries(150, 300)))
+	send(m, hubMsg(fixture.PostgresSeries(30)))
+	send(m, hubMsg(fixture.DockerUpdates()))
+	return m
+}
+
 // send delivers msg as the program would and drops the returned command:
 // these tests drive the model directly, without a hub.
 func send(m *model, msg tea.Msg) {
