@@ -2,10 +2,14 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/stacktop/stacktop/actions"
+	"github.com/stacktop/stacktop/actions/actionstest"
 )
 
 // TestGolden records every tab and the help overlay at the smallest
@@ -57,4 +61,27 @@ func checkFrame(t *testing.T, frame string, w, h int) {
 			t.Fatalf("escape sequence in a colourless frame at byte %d: %q", i, frame[max(i-20, 0):min(i+20, len(frame))])
 		}
 	}
+}
+
+// TestProtectedHeaderGolden records the header, at three widths, when
+// pg:main and docker:build are protected = true: their health marks carry
+// "protected", the others do not. Regenerate with
+// `go test ./ui -run TestProtectedHeaderGolden -update`; read the file.
+func TestProtectedHeaderGolden(t *testing.T) {
+	prot, err := actions.ProtectedSources("pg:main", "docker:build")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, _ := actionstest.NewRunner(t, actions.RunnerOptions{ProtectedTarget: prot})
+	var out []string
+	for _, w := range []int{120, 180, 220} {
+		m := newFleetModel(t, w, 30, Options{Runner: runner})
+		header := lines(m.View())[0]
+		if w == 220 && (!strings.Contains(header, "pg:main ok protected") || !strings.Contains(header, "docker:build ok protected") ||
+			strings.Count(header, "protected") != 2) {
+			t.Errorf("header at %d columns does not mark exactly pg:main and docker:build protected:\n%s", w, header)
+		}
+		out = append(out, header)
+	}
+	golden.RequireEqual(t, []byte(strings.Join(out, "\n")+"\n"))
 }
