@@ -24,14 +24,18 @@
 //
 // Every family's tests call actionstest.AssertReadOnlyRefused with all its
 // kinds, against the real server, and cmd/stacktop's tests call it with the
-// full registry it builds, so no kind can escape the read-only check.
+// full registry it builds, so no kind can escape the read-only check (nor
+// the protected one: on a protected = true target every non-read kind
+// needs its name typed, as Runner.Protect says).
 //
 // # Wiring
 //
 // cmd/stacktop builds one Registry from every family's Kinds, opens the
 // AuditLog (AuditFileName in the state directory unless configured), and
-// makes one Runner with the read-only settings and CurrentIdentity(os.Getenv).
+// makes one Runner with the read-only and protected settings and
+// CurrentIdentity(os.Getenv).
 // The UI wraps Runner.Run in a tea.Cmd, cancels its ctx on esc and feeds
 // progress to the program with Program.Send; the CLI passes Yes(action) for
-// --yes.
+// --yes and the typed name for --confirm NAME. Both ask for what
+// Runner.Protect(action) needs.
 package actions
