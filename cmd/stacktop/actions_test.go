@@ -216,6 +216,35 @@ func TestActionsAgainstRealPostgres(t *testing.T) {
 			t.Errorf("audit %+v, want refused_unconfirmed then ok", recs)
 		}
 	})
+	t.Run("backup of a protected target needs the name typed", func(t *testing.T) {
+		pdir := t.TempDir()
+		cfg := actionsConfig(t, c, pdir)
+		raw, err := os.ReadFile(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(cfg, []byte(strings.Replace(string(raw), "name = \"main\"\n", "name = \"main\"\nprotected = true\n", 1)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := runBinary(t, pgEnv, "backup", "pg:main", "--db", "app", "--config", cfg)
+		if code != 1 || !strings.Contains(stderr, "pass --confirm main (the target is protected)") {
+			t.Errorf("backup of a protected target without a name: exit %d, stderr:\n%s", code, stderr)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(pdir, "backups")); len(entries) != 0 {
+			t.Fatalf("a refused backup wrote %d files", len(entries))
+		}
+		stdout, stderr, code := runBinary(t, pgEnv, "backup", "pg:main", "--db", "app", "--config", cfg, "--confirm", "main")
+		if code != 0 || !strings.Contains(stdout, "sha256 ") {
+			t.Fatalf("backup --confirm main: exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		var outcomes []string
+		for _, r := range actionstest.ReadAudit(t, filepath.Join(pdir, "audit.jsonl")) {
+			outcomes = append(outcomes, string(r.Outcome))
+		}
+		if got := strings.Join(outcomes, " "); got != "refused_unconfirmed ok" {
+			t.Errorf("audit: %s", got)
+		}
+	})
 	t.Run("read-only refuses every registered action", func(t *testing.T) {
 		cfg, err := LoadConfig(cfgPath, Overrides{}, testEnv(map[string]string{"STACKTOP_TEST_PW": pgtest.SuperPassword, "HOME": t.TempDir()}))
 		if err != nil {
