@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/actions/actionstest"
+	"github.com/stacktop/stacktop/collectors/docker/dockertest"
 )
 
 // startDashboard runs the built binary with args in a tmux pane of 120x35.
@@ -148,6 +150,47 @@ func TestCLIPromptsOnATerminal(t *testing.T) {
 		}
 		if alive(pid) {
 			t.Errorf("answer %q left the process running", answer)
+		}
+	}
+}
+
+// TestCLIPromptsForTheNameOnAProtectedEngine: on a terminal, restart — a
+// yes action elsewhere — says the engine is protected and asks for the
+// container's name; y is not enough, the name restarts it.
+func TestCLIPromptsForTheNameOnAProtectedEngine(t *testing.T) {
+	needTmux(t)
+	e := dockertest.Start(t)
+	id, name := e.Run(t, dockertest.Spec{Name: "cmd-prompt-protected"})
+	dir := t.TempDir()
+	cfg := writeConfig(t, fmt.Sprintf("[general]\ndefault_postgres = false\n[actions]\naudit_log = %q\n[[docker]]\nname = \"prod\"\nprotected = true\n",
+		filepath.Join(dir, "audit.jsonl")))
+	started := func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		info, err := e.Client.ContainerInspect(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.StartedAt
+	}
+	before := started()
+	for _, tc := range []struct{ answer, want string }{{"y", "stacktop-exit=1"}, {name, "stacktop-exit=0"}} {
+		s := &tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
+		script := fmt.Sprintf("env HOME=%[1]q %[2]q restart --config %[3]q --timeout 2s docker:prod/%[4]s; echo stacktop-exit=$?; sleep 60",
+			dir, binary, cfg, name)
+		s.tmux("new-session", "-d", "-s", "e2e", "-x", "160", "-y", "20", "sh", "-c", script)
+		t.Cleanup(func() { _ = exec.Command("tmux", "-S", s.socket, "kill-server").Run() })
+		s.waitFor("the prompt", func(screen string) bool {
+			return strings.Contains(screen, "docker:prod is protected.") && strings.Contains(screen, "Type "+name+" to confirm:")
+		})
+		s.tmux("send-keys", "-t", "e2e", "-l", tc.answer)
+		s.tmux("send-keys", "-t", "e2e", "Enter")
+		screen := s.waitFor("stacktop to exit", func(screen string) bool { return strings.Contains(screen, "stacktop-exit=") })
+		if !strings.Contains(screen, tc.want) {
+			t.Errorf("answer %q: want %s:\n%s", tc.answer, tc.want, screen)
+		}
+		if restarted := started() != before; restarted != (tc.answer == name) {
+			t.Errorf("answer %q: restarted %v", tc.answer, restarted)
 		}
 	}
 }
