@@ -194,3 +194,72 @@ func TestCLIPromptsForTheNameOnAProtectedEngine(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardProtectedEngineEndToEnd: in the real terminal, with an
+// engine configured protected = true, the header marks it, R on one of its
+// containers asks for the container's name (y is not it), and the name
+// restarts the container: one ok audit line.
+func TestDashboardProtectedEngineEndToEnd(t *testing.T) {
+	e := dockertest.Start(t)
+	id, name := e.Run(t, dockertest.Spec{Name: "e2e-protected"})
+	started := func() string {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		info, err := e.Client.ContainerInspect(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.StartedAt
+	}
+	before := started()
+	dir := t.TempDir()
+	audit := filepath.Join(dir, "audit.jsonl")
+	cfg := writeConfig(t, fmt.Sprintf("[general]\ndefault_postgres = false\n[actions]\naudit_log = %q\n[[docker]]\nname = \"prod\"\nprotected = true\n", audit))
+
+	s := startDashboard(t, t.TempDir(), "--config", cfg)
+	s.tmux("send-keys", "-t", "e2e", "4")
+	s.waitFor("the Docker tab with the protected mark", func(screen string) bool {
+		return strings.Contains(screen, "[4 Docker]") && strings.Contains(screen, "docker:prod ok protected")
+	})
+	for i := 0; !strings.Contains(s.screen(), "name, image, project or state"); i++ {
+		if i == 50 {
+			t.Fatalf("the filter prompt never opened:\n%s", s.screen())
+		}
+		if i%10 == 0 {
+			s.tmux("send-keys", "-t", "e2e", "/")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.tmux("send-keys", "-t", "e2e", "-l", name)
+	s.tmux("send-keys", "-t", "e2e", "Enter")
+	// The name is longer than the column: the filter's "(1 shown)" says the
+	// selected row is it.
+	s.waitFor("the container selected", func(screen string) bool {
+		return strings.Contains(screen, "filter "+name+" (1 shown)") && strings.Contains(screen, "> stacktop-test-")
+	})
+	s.tmux("send-keys", "-t", "e2e", "R")
+	s.waitFor("the typed-name dialog", func(screen string) bool {
+		return strings.Contains(screen, "Confirm: Restart") && strings.Contains(screen, "docker:prod is protected") &&
+			strings.Contains(screen, "Type "+name+" to confirm")
+	})
+	s.tmux("send-keys", "-t", "e2e", "y", "Enter")
+	s.waitFor("the wrong name refused", func(screen string) bool { return strings.Contains(screen, "that is not "+name) })
+	if got := started(); got != before {
+		t.Fatalf("y restarted the container (%s → %s)", before, got)
+	}
+	s.tmux("send-keys", "-t", "e2e", "BSpace")
+	s.tmux("send-keys", "-t", "e2e", "-l", name)
+	s.tmux("send-keys", "-t", "e2e", "Enter")
+	s.waitFor("the outcome on the status line", func(screen string) bool {
+		return strings.Contains(screen, "✓ Restart") && strings.Contains(screen, "done")
+	})
+	s.tmux("send-keys", "-t", "e2e", "q")
+	s.waitFor("stacktop to exit", func(screen string) bool { return strings.Contains(screen, "stacktop-exit=0") })
+	if got := started(); got == before {
+		t.Errorf("the typed name did not restart the container: StartedAt still %s", got)
+	}
+	recs := actionstest.ReadAudit(t, audit)
+	if len(recs) != 1 || recs[0].Outcome != actions.OutcomeOK || recs[0].Action != "docker.restart" || recs[0].Target.Object != name {
+		t.Errorf("audit %+v, want one ok docker.restart line for %s", recs, name)
+	}
+}
