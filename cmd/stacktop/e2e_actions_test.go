@@ -233,10 +233,26 @@ func TestDashboardProtectedEngineEndToEnd(t *testing.T) {
 	s.tmux("send-keys", "-t", "e2e", "-l", name)
 	s.tmux("send-keys", "-t", "e2e", "Enter")
 	// The name is longer than the column: the filter's "(1 shown)" says the
-	// selected row is it.
-	s.waitFor("the container selected", func(screen string) bool {
-		return strings.Contains(screen, "filter "+name+" (1 shown)") && strings.Contains(screen, "> stacktop-test-")
-	})
+	// one container row is it. The list opens on the engine's header row;
+	// j moves to the container.
+	s.waitFor("the filter applied", func(screen string) bool { return strings.Contains(screen, "filter "+name+" (1 shown)") })
+	selected := func(screen string) bool {
+		for _, l := range strings.Split(screen, "\n") {
+			if strings.HasPrefix(l, ">") && strings.Contains(l, "stacktop-test-") {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; !selected(s.screen()); i++ {
+		if i == 50 {
+			t.Fatalf("the container row never got the cursor:\n%s", s.screen())
+		}
+		if i%10 == 0 {
+			s.tmux("send-keys", "-t", "e2e", "j")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	s.tmux("send-keys", "-t", "e2e", "R")
 	s.waitFor("the typed-name dialog", func(screen string) bool {
 		return strings.Contains(screen, "Confirm: Restart") && strings.Contains(screen, "docker:prod is protected") &&
