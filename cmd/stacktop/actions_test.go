@@ -601,15 +601,7 @@ audit_log = %q
 name = "prod"
 protected = true
 `, filepath.Join(dir, "audit.jsonl")))
-	started := func() string {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		info, err := e.Client.ContainerInspect(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.StartedAt
-	}
+	started := func() string { return startedAt(t, e, id) }
 	before := started()
 	target := "docker:prod/" + name
 	_, stderr, code := runBinary(t, nil, "restart", "--config", cfg, target, "--yes", "--timeout", "2s")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -164,15 +163,7 @@ func TestCLIPromptsForTheNameOnAProtectedEngine(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, fmt.Sprintf("[general]\ndefault_postgres = false\n[actions]\naudit_log = %q\n[[docker]]\nname = \"prod\"\nprotected = true\n",
 		filepath.Join(dir, "audit.jsonl")))
-	started := func() string {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		info, err := e.Client.ContainerInspect(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.StartedAt
-	}
+	started := func() string { return startedAt(t, e, id) }
 	before := started()
 	for _, tc := range []struct{ answer, want string }{{"y", "stacktop-exit=1"}, {name, "stacktop-exit=0"}} {
 		s := &tmuxSession{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock")}
@@ -202,15 +193,7 @@ func TestCLIPromptsForTheNameOnAProtectedEngine(t *testing.T) {
 func TestDashboardProtectedEngineEndToEnd(t *testing.T) {
 	e := dockertest.Start(t)
 	id, name := e.Run(t, dockertest.Spec{Name: "e2e-protected"})
-	started := func() string {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		info, err := e.Client.ContainerInspect(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return info.State.StartedAt
-	}
+	started := func() string { return startedAt(t, e, id) }
 	before := started()
 	dir := t.TempDir()
 	audit := filepath.Join(dir, "audit.jsonl")
