@@ -160,6 +160,9 @@ func (m *model) header() string {
 func (m *model) healthMark(u collectors.Update, short bool) string {
 	st := m.styles
 	name := sourceLabel(u.Source, short)
+	if short && u.Source.Name != "" && m.severalOf(u.Source.Kind) {
+		name = sanitize.Line(u.Source.Name)
+	}
 	var state string
 	switch h := u.Health(); {
 	case u.NotFound():
@@ -191,6 +194,19 @@ func (m *model) healthMark(u collectors.Update, short bool) string {
 func (m *model) protected(id collectors.SourceID) bool {
 	r := m.flow.opts.Runner
 	return r != nil && id.Kind != collectors.KindHost && r.Protected(actions.Target{Kind: id.Kind, Source: id.Name})
+}
+
+// severalOf reports whether more than one source of kind is shown: then a
+// short header keeps their names ("main ok · replica ok"), which tell them
+// apart, rather than "pg ok · pg ok".
+func (m *model) severalOf(kind collectors.Kind) bool {
+	n := 0
+	for _, id := range m.sources {
+		if id.Kind == kind {
+			n++
+		}
+	}
+	return n > 1
 }
 
 // sourceLabel is the name of a source in the header: "pg:main", or just
