@@ -53,8 +53,9 @@ func TestLiveLogsEarlierPages(t *testing.T) {
 	runWait(tab, tab.updateCmd(keytest.Msg("l")), 5*time.Second)
 	// The tail is 200 of the engine's entries; a line over 16 KiB (every
 	// 50th) takes several, so the pane may start inside one.
-	// The stream reads in the background: wait until the tail is in.
-	for deadline := time.Now().Add(10 * time.Second); completeFrom(t, tab.logs.lines) > 950; {
+	// The stream reads in the background: wait until the tail is in (a
+	// liveness bound: on a loaded CI machine ten seconds once fell short).
+	for deadline := time.Now().Add(30 * time.Second); completeFrom(t, tab.logs.lines) > 950; {
 		if time.Now().After(deadline) {
 			for _, x := range tab.logs.lines[max(len(tab.logs.lines)-8, 0):] {
 				t.Logf("%v %s %.60q", x.Stream, x.Time.Format(time.RFC3339Nano), x.Text)
