@@ -104,7 +104,7 @@ func sessionOptions(base ui.Options, s serve.Session, ctx context.Context, watch
 	return o
 }
 
-// servedVerbs lists what a non-interactive session may run.
+// servedHelp lists what a non-interactive session of role may run.
 func servedHelp(role actions.Role) string {
 	allowed := "snapshot [--json], check"
 	if role == actions.RoleOperator {
