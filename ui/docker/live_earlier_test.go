@@ -35,11 +35,16 @@ func numbered(lines []ds.LogLine) []int {
 // holds finds it.
 func TestLiveLogsEarlierPages(t *testing.T) {
 	e := dockertest.Start(t)
-	_, name := e.Run(t, dockertest.Spec{Name: "early", Args: []string{"logs", "0", "1000"}, NetworkMode: "none"})
+	// A steady rate, not as fast as possible: the engine copies stdout and
+	// stderr on separate goroutines, so a flood lets one stream run far
+	// ahead of the other in the log file, and its last 200 entries can then
+	// hold one stream only (seen with `docker logs --tail 200` itself).
+	id, name := e.Run(t, dockertest.Spec{Name: "early", Args: []string{"logs", "500", "1000"}, NetworkMode: "none"})
 	c := newLiveCollector(t)
+	waitLogged(t, c, id, "line 1000 ", 30*time.Second)
 	snap := pollUntil(t, c, 20*time.Second, func(s *ds.Snapshot) bool {
 		x, ok := s.Container(name)
-		return ok && x.State == "running" && s.Taken.Sub(x.StartedAt) > time.Second
+		return ok && x.State == "running"
 	})
 	const w, h = 200, 40
 	ctx := testCtx(plainStyles(), w, h)
@@ -115,6 +120,28 @@ func TestLiveLogsEarlierPages(t *testing.T) {
 		t.Errorf("after the search's pages the pane holds every line from %d only; the pages between have a gap", from)
 	}
 	press(tab, "esc")
+}
+
+// waitLogged waits until one of the engine's last log entries of container
+// id starts a line with prefix (a liveness bound: the container prints at
+// its own pace). Several entries, since the engine splits a long line.
+func waitLogged(t *testing.T, c *ds.Collector, id, prefix string, timeout time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); ; time.Sleep(100 * time.Millisecond) {
+		lt, err := c.Logs(t.Context(), id, ds.LogOptions{Tail: 20})
+		if err != nil {
+			t.Fatalf("reading the last log line: %v", err)
+		}
+		<-lt.Done()
+		for _, l := range lt.Lines() {
+			if strings.HasPrefix(l.Text, prefix) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the container's log never ended with %q within %s", prefix, timeout)
+		}
+	}
 }
 
 // completeFrom is the first of the unbroken run of numbered lines ending
