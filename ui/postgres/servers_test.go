@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
@@ -213,5 +214,20 @@ func TestServerHungGoesStale(t *testing.T) {
 	}
 	if order := serverOrder(frame); strings.Join(order, " ") != "billing replica main reports local" {
 		t.Errorf("order %v: down, then stale, then the rest", order)
+	}
+}
+
+// TestOverviewOneLineForSeveralTargets: with room for one target line
+// only, the box shows the worst target and how many more there are,
+// never a lone "… N more" that names none of them.
+func TestOverviewOneLineForSeveralTargets(t *testing.T) {
+	tab, ctx := newTab(160, 48, 40)
+	lines := tab.SummaryLines(ctx, 200, 1)
+	if len(lines) != 1 {
+		t.Fatalf("%d lines for a height of 1: %+v", len(lines), lines)
+	}
+	text := ansi.Strip(lines[0].Text)
+	if strings.HasPrefix(text, "…") || !strings.Contains(text, "more (v)") || lines[0].Jump == nil {
+		t.Errorf("one line for several targets reads %q (jump %v); want the worst target and the count of the rest", text, lines[0].Jump)
 	}
 }

@@ -288,7 +288,14 @@ func (t *Tab) ranked(ctx view.Context, width, height int) []view.SummaryLine {
 		out = append(out, p.line)
 	}
 	for i, tl := range targets[:keep] {
-		if i == keep-1 && keep < len(targets) {
+		switch {
+		case keep == 1 && len(targets) > 1:
+			// One line for several targets: the worst, and how many more
+			// (a lone "… N more" line would show none of them). The count
+			// is kept whole; the target's figures give way.
+			more := " +" + strconv.Itoa(len(targets)-1) + " more (v)"
+			tl.line.Text = widgets.Truncate(tl.line.Text, max(width-ansi.StringWidth(more), 1)) + st.Muted.Render(more)
+		case i == keep-1 && keep < len(targets):
 			tl.line.Text = st.Muted.Render("… " + strconv.Itoa(len(targets)-keep+1) + " more targets: v in the Postgres tab lists them")
 		}
 		tl.line.Text = widgets.Truncate(tl.line.Text, width)
