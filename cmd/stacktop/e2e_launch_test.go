@@ -53,6 +53,10 @@ dbname = "postgres"
 	s.waitFor("the blocker in the Postgres box", func(screen string) bool { return strings.Contains(screen, blocks) })
 
 	// The first j selects the busiest process; enter opens it in the Host table.
+	// The process rows need a second host poll (rates): a j pressed before
+	// them selects the first box line instead.
+	procRow := regexp.MustCompile(`(?m)^\s+\d+ \S+\s+[RSDIZT]\s+[\d.]+%`)
+	s.waitFor("the top processes", func(screen string) bool { return procRow.MatchString(screen) })
 	topRow := regexp.MustCompile(`(?m)^\s*>\s+(\d+) `)
 	s.tmux("send-keys", "-t", "e2e", "j")
 	screen := s.waitFor("a selected top process", func(screen string) bool { return topRow.MatchString(screen) })
