@@ -326,8 +326,13 @@ func TestServeSessionsSeeEachOther(t *testing.T) {
 		t.Errorf("READ-ONLY badge: viewer %q, operator %q", lines0(vera.screen()), lines0(otto.screen()))
 	}
 	vera.tmux("send-keys", "-t", "e2e", "4")
-	vera.waitFor("the Docker tab with a container", func(screen string) bool {
-		return strings.Contains(screen, "[4 Docker]") && strings.Contains(screen, "stacktop-test-")
+	vera.waitFor("the Docker tab", func(screen string) bool { return strings.Contains(screen, "[4 Docker]") })
+	// Filtered to the test's container: the engine may hold others' too.
+	vera.tmux("send-keys", "-t", "e2e", "/")
+	vera.tmux("send-keys", "-t", "e2e", "-l", name)
+	vera.tmux("send-keys", "-t", "e2e", "Enter")
+	vera.waitFor("the Docker tab with the test's container", func(screen string) bool {
+		return strings.Contains(screen, "[4 Docker]") && strings.Contains(screen, name)
 	})
 	vera.tmux("send-keys", "-t", "e2e", "?")
 	help := vera.waitFor("the help overlay", func(screen string) bool {
