@@ -1,0 +1,212 @@
+package fleet
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/stacktop/stacktop/collectors"
+	fs "github.com/stacktop/stacktop/collectors/fleet"
+	"github.com/stacktop/stacktop/ui/format"
+	"github.com/stacktop/stacktop/ui/sanitize"
+	"github.com/stacktop/stacktop/ui/view"
+	"github.com/stacktop/stacktop/ui/widgets"
+)
+
+// detailW caps the detail's tables: wider, their columns drift apart.
+const detailW = 110
+
+// coreCellW is one per-core cell: "  0 ████████  20.0%".
+const coreCellW = 19
+
+// detailFrame draws the open detail: two fixed lines (the host and the
+// request's state), then the sections, scrolled by j/k.
+func (t *Tab) detailFrame(ctx view.Context) string {
+	d, h, st := t.detail, t.detailHost(), ctx.Styles
+	title := " " + st.Title.Render(sanitize.Line(h.Name)) + " " + upText(ctx, h) + st.Muted.Render(" · "+sanitize.Line(h.Instance)+labelText(h))
+	if h.Cores > 0 {
+		title += st.Muted.Render(" · " + strconv.Itoa(h.Cores) + " cores")
+	}
+	lines := []string{widgets.Truncate(title, ctx.Width), t.detailStatus(ctx)}
+	var body []string
+	if d.d != nil {
+		body = detailBody(ctx, d.d, h, t.opts.Thresholds, t.opts.PG)
+	}
+	d.lines = len(body)
+	d.offset = max(min(d.offset, len(body)-(ctx.Height-len(lines))), 0)
+	end := min(d.offset+ctx.Height-len(lines), len(body))
+	lines = append(lines, body[d.offset:end]...)
+	return strings.Join(lines, "\n")
+}
+
+// upText is a host's health: "up", or "down" with nothing else.
+func upText(ctx view.Context, h *fs.Host) string {
+	if h.Up {
+		return ctx.Styles.OK.Render("up")
+	}
+	return ctx.Styles.Bad.Render("down")
+}
+
+// labelText is " · job node · env=prod", the labels a filter can use,
+// without the host label itself.
+func labelText(h *fs.Host) string {
+	keys := make([]string, 0, len(h.Labels))
+	for k := range h.Labels {
+		if k != "job" && k != "instance" && h.Labels[k] != h.Instance {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := ""
+	if h.Job != "" {
+		out = " · job " + h.Job
+	}
+	for _, k := range keys {
+		out += " · " + k + "=" + h.Labels[k]
+	}
+	return sanitize.Line(out)
+}
+
+// detailStatus is the second line: loading, the failure (one line, cause
+// then hint), or when the figures were taken; then the live targets.
+func (t *Tab) detailStatus(ctx view.Context) string {
+	d, st := t.detail, ctx.Styles
+	var s string
+	switch {
+	case d.err != nil && d.d == nil:
+		s = st.Bad.Render("! " + sanitize.Line(d.err.Error()))
+	case d.err != nil:
+		s = st.Bad.Render("! refresh failed: "+sanitize.Line(d.err.Error())) + st.Muted.Render(" · showing "+format.Duration(d.age(ctx.Now))+" old figures")
+	case d.d == nil:
+		s = st.Muted.Render("loading the host's detail from Prometheus " + strconv.Quote(d.source) + "…")
+	default:
+		s = st.Muted.Render("as of " + d.d.Taken.Format("15:04:05") + " · " + strconv.Itoa(d.d.Queries) + " queries")
+	}
+	if live := t.liveOf(t.detailHost()); len(live) > 0 {
+		var parts []string
+		for _, l := range live {
+			k := "p"
+			if l.Source.Kind == collectors.KindDocker {
+				k = "d"
+			}
+			parts = append(parts, string(l.Source.Kind)+" "+strconv.Quote(sanitize.Line(l.Source.Name))+" ("+k+")")
+		}
+		s += st.Label.Render(" · live: " + strings.Join(parts, ", "))
+	}
+	return " " + widgets.Truncate(s, ctx.Width-1)
+}
+
+// detailBody is every section of the detail.
+func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Thresholds, pth PGThresholds) []string {
+	st := ctx.Styles
+	f := judge(h, th)
+	var out []string
+	if !h.Up {
+		why := "no scrape error known (the server has no targets API)"
+		if h.ScrapeError != "" {
+			why = sanitize.Line(h.ScrapeError)
+		}
+		out = append(out, " "+st.Bad.Render(widgets.Truncate("! node_exporter down: "+why, ctx.Width-1)))
+	}
+	if h.Up {
+		out = append(out, " "+strings.Join([]string{
+			st.Label.Render("CPU ") + figure(ctx, h.CPUBusyPercent, f.cpu, pct),
+			st.Label.Render("busiest core ") + figure(ctx, h.BusiestCorePercent, false, pct),
+			st.Label.Render("load ") + figure(ctx, h.Load1, false, fixed) + " (" + figure(ctx, h.Load1PerCore, f.load, fixed) + "/core)",
+			st.Label.Render("mem ") + figure(ctx, h.MemoryUsedPercent, f.mem, pct) + " of " + figure(ctx, h.MemoryTotalBytes, false, rate),
+			st.Label.Render("swap ") + figure(ctx, h.SwapUsedPercent, f.swap, pct),
+			st.Label.Render("up ") + figure(ctx, h.Uptime, false, upFor),
+		}, "  "))
+	}
+	out = append(out, section(ctx, "CPU per core", len(d.Cores)))
+	cells := make([]string, len(d.Cores))
+	for i, c := range d.Cores {
+		v, _ := c.BusyPercent.Float()
+		bad := over(c.BusyPercent, th.CPUPercent)
+		cells[i] = widgets.Cell(sanitize.Line(c.CPU), 3, true) + " " + widgets.Bar(st, widgets.FillFor(st, v, th.CPUPercent), 8, v) + " " +
+			widgets.Cell(figure(ctx, c.BusyPercent, bad, pct), 6, true)
+	}
+	grid, _ := widgets.Grid(cells, coreCellW, ctx.Width-1, len(cells))
+	for _, l := range grid {
+		out = append(out, " "+l)
+	}
+	out = append(out, section(ctx, "Filesystems", len(d.Filesystems)))
+	out = append(out, table(ctx, []widgets.Column{
+		{Title: "MOUNT", Width: 16, Flex: true}, {Title: "DEVICE", Width: 14, Flex: true, Drop: 2}, {Title: "TYPE", Width: 6, Drop: 1},
+		{Title: "SIZE", Width: 9, Right: true}, {Title: "USED%", Width: 6, Right: true}, {Title: "", Width: 10, Drop: 3},
+	}, len(d.Filesystems), func(i int) []string {
+		x := d.Filesystems[i]
+		v, _ := x.UsedPercent.Float()
+		bad := over(x.UsedPercent, th.FilesystemPercent)
+		return []string{sanitize.Line(x.Mount), sanitize.Line(x.Device), sanitize.Line(x.FSType), figure(ctx, x.SizeBytes, false, rate),
+			figure(ctx, x.UsedPercent, bad, pct), widgets.Bar(st, widgets.FillFor(st, v, th.FilesystemPercent), 10, v)}
+	})...)
+	out = append(out, section(ctx, "Network", len(d.NICs)))
+	out = append(out, table(ctx, []widgets.Column{
+		{Title: "NIC", Width: 16, Flex: true}, {Title: "LINK", Width: 4}, {Title: "RX/s", Width: 10, Right: true}, {Title: "TX/s", Width: 10, Right: true},
+	}, len(d.NICs), func(i int) []string {
+		n := d.NICs[i]
+		link := st.Muted.Render("?")
+		if n.Up.Valid {
+			link = st.OK.Render("up")
+			if n.Up.V == 0 {
+				link = st.Warn.Render("down")
+			}
+		}
+		return []string{sanitize.Line(n.Device), link, figure(ctx, n.RxBytesPerSec, false, rate), figure(ctx, n.TxBytesPerSec, false, rate)}
+	})...)
+	out = append(out, section(ctx, "Disks", len(d.Disks)))
+	out = append(out, table(ctx, []widgets.Column{
+		{Title: "DISK", Width: 16, Flex: true}, {Title: "READ/s", Width: 10, Right: true}, {Title: "WRITE/s", Width: 10, Right: true},
+	}, len(d.Disks), func(i int) []string {
+		k := d.Disks[i]
+		return []string{sanitize.Line(k.Device), figure(ctx, k.ReadBytesPerSec, false, rate), figure(ctx, k.WriteBytesPerSec, false, rate)}
+	})...)
+	out = append(out, section(ctx, "PostgreSQL", len(d.Postgres)))
+	if len(d.Postgres) > 0 {
+		cols := pgColumns()
+		widths := widgets.Layout(cols, min(ctx.Width, detailW))
+		out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))
+		cells := make([]string, numPGCols)
+		for i := range d.Postgres {
+			out = append(out, pgRowText(ctx, cols, widths, cells, pgRow{&d.Postgres[i], judgePG(&d.Postgres[i], pth)}, false, false))
+		}
+	}
+	cts := containers(&fs.Snapshot{TopCPU: d.TopCPU, TopMemory: d.TopMemory})
+	out = append(out, section(ctx, "Containers", len(cts)))
+	out = append(out, table(ctx, []widgets.Column{
+		{Title: "CONTAINER", Width: 16, Flex: true}, {Title: "IMAGE", Width: 16, Flex: true, Drop: 1},
+		{Title: "CPU%", Width: 7, Right: true}, {Title: "MEMORY", Width: 9, Right: true},
+	}, len(cts), func(i int) []string {
+		c := cts[i]
+		return []string{sanitize.Line(c.Name), sanitize.Line(c.Image), figure(ctx, c.CPUPercent, false, pct), figure(ctx, c.MemoryBytes, false, rate)}
+	})...)
+	return out
+}
+
+// section is a section's title line: "Filesystems 3", or "none" muted.
+func section(ctx view.Context, title string, n int) string {
+	s := " " + ctx.Styles.Title.Render(title)
+	if n == 0 {
+		return s + ctx.Styles.Muted.Render(" none")
+	}
+	return s
+}
+
+// table is a header and n rows indented by one cell; row(i) gives the cells.
+func table(ctx view.Context, cols []widgets.Column, n int, row func(i int) []string) []string {
+	if n == 0 {
+		return nil
+	}
+	widths := widgets.Layout(cols, min(ctx.Width, detailW)-1)
+	out := []string{" " + ctx.Styles.TableHeader.Render(widgets.Header(cols, widths))}
+	for i := range n {
+		out = append(out, " "+widgets.Row(cols, widths, row(i)))
+	}
+	return out
+}
+
+// width is s's width in cells.
+func width(s string) int { return ansi.StringWidth(s) }
