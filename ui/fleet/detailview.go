@@ -15,8 +15,12 @@ import (
 	"github.com/stacktop/stacktop/ui/widgets"
 )
 
-// detailW caps the detail's tables: wider, their columns drift apart.
-const detailW = 110
+// detailW and narrowW cap the detail's tables: wider, their few columns
+// drift apart.
+const (
+	detailW = 110
+	narrowW = 60
+)
 
 // coreCellW is one per-core cell: "  0 ████████  20.0%".
 const coreCellW = 19
@@ -29,12 +33,12 @@ func (t *Tab) detailFrame(ctx view.Context) string {
 	if h.Cores > 0 {
 		title += st.Muted.Render(" · " + strconv.Itoa(h.Cores) + " cores")
 	}
-	lines := []string{widgets.Truncate(title, ctx.Width), t.detailStatus(ctx)}
 	var body []string
 	if d.d != nil {
 		body = detailBody(ctx, d.d, h, t.opts.Thresholds, t.opts.PG)
 	}
 	d.lines = len(body)
+	lines := append([]string{widgets.Truncate(title, ctx.Width)}, t.detailStatus(ctx)...)
 	d.offset = max(min(d.offset, len(body)-(ctx.Height-len(lines))), 0)
 	end := min(d.offset+ctx.Height-len(lines), len(body))
 	lines = append(lines, body[d.offset:end]...)
@@ -71,14 +75,15 @@ func labelText(h *fs.Host) string {
 
 // detailStatus is the second line: loading, the failure (one line, cause
 // then hint), or when the figures were taken; then the live targets.
-func (t *Tab) detailStatus(ctx view.Context) string {
+func (t *Tab) detailStatus(ctx view.Context) []string {
 	d, st := t.detail, ctx.Styles
 	var s string
 	switch {
 	case d.err != nil && d.d == nil:
-		s = st.Bad.Render("! " + sanitize.Line(d.err.Error()))
+		return wrapText(ctx, "! "+withoutSource(sanitize.Line(d.err.Error()), d.source)+" · r retries, esc goes back", ctx.Width-1, 3)
 	case d.err != nil:
-		s = st.Bad.Render("! refresh failed: "+sanitize.Line(d.err.Error())) + st.Muted.Render(" · showing "+format.Duration(d.age(ctx.Now))+" old figures")
+		return wrapText(ctx, "! refresh failed, showing "+format.Duration(d.age(ctx.Now))+" old figures: "+
+			withoutSource(sanitize.Line(d.err.Error()), d.source), ctx.Width-1, 3)
 	case d.d == nil:
 		s = st.Muted.Render("loading the host's detail from Prometheus " + strconv.Quote(d.source) + "…")
 	default:
@@ -95,7 +100,10 @@ func (t *Tab) detailStatus(ctx view.Context) string {
 		}
 		s += st.Label.Render(" · live: " + strings.Join(parts, ", "))
 	}
-	return " " + widgets.Truncate(s, ctx.Width-1)
+	if d.lines > ctx.Height-2 {
+		s += st.Muted.Render(" · j/k scroll")
+	}
+	return []string{" " + widgets.Truncate(s, ctx.Width-1)}
 }
 
 // detailBody is every section of the detail.
@@ -111,14 +119,14 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 		out = append(out, " "+st.Bad.Render(widgets.Truncate("! node_exporter down: "+why, ctx.Width-1)))
 	}
 	if h.Up {
-		out = append(out, " "+strings.Join([]string{
+		out = append(out, wrap([]string{
 			st.Label.Render("CPU ") + figure(ctx, h.CPUBusyPercent, f.cpu, pct),
 			st.Label.Render("busiest core ") + figure(ctx, h.BusiestCorePercent, false, pct),
 			st.Label.Render("load ") + figure(ctx, h.Load1, false, fixed) + " (" + figure(ctx, h.Load1PerCore, f.load, fixed) + "/core)",
 			st.Label.Render("mem ") + figure(ctx, h.MemoryUsedPercent, f.mem, pct) + " of " + figure(ctx, h.MemoryTotalBytes, false, rate),
 			st.Label.Render("swap ") + figure(ctx, h.SwapUsedPercent, f.swap, pct),
 			st.Label.Render("up ") + figure(ctx, h.Uptime, false, upFor),
-		}, "  "))
+		}, ctx.Width)...)
 	}
 	out = append(out, section(ctx, "CPU per core", len(d.Cores)))
 	cells := make([]string, len(d.Cores))
@@ -133,7 +141,7 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 		out = append(out, " "+l)
 	}
 	out = append(out, section(ctx, "Filesystems", len(d.Filesystems)))
-	out = append(out, table(ctx, []widgets.Column{
+	out = append(out, table(ctx, detailW, []widgets.Column{
 		{Title: "MOUNT", Width: 16, Flex: true}, {Title: "DEVICE", Width: 14, Flex: true, Drop: 2}, {Title: "TYPE", Width: 6, Drop: 1},
 		{Title: "SIZE", Width: 9, Right: true}, {Title: "USED%", Width: 6, Right: true}, {Title: "", Width: 10, Drop: 3},
 	}, len(d.Filesystems), func(i int) []string {
@@ -144,7 +152,7 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 			figure(ctx, x.UsedPercent, bad, pct), widgets.Bar(st, widgets.FillFor(st, v, th.FilesystemPercent), 10, v)}
 	})...)
 	out = append(out, section(ctx, "Network", len(d.NICs)))
-	out = append(out, table(ctx, []widgets.Column{
+	out = append(out, table(ctx, narrowW, []widgets.Column{
 		{Title: "NIC", Width: 16, Flex: true}, {Title: "LINK", Width: 4}, {Title: "RX/s", Width: 10, Right: true}, {Title: "TX/s", Width: 10, Right: true},
 	}, len(d.NICs), func(i int) []string {
 		n := d.NICs[i]
@@ -158,7 +166,7 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 		return []string{sanitize.Line(n.Device), link, figure(ctx, n.RxBytesPerSec, false, rate), figure(ctx, n.TxBytesPerSec, false, rate)}
 	})...)
 	out = append(out, section(ctx, "Disks", len(d.Disks)))
-	out = append(out, table(ctx, []widgets.Column{
+	out = append(out, table(ctx, narrowW, []widgets.Column{
 		{Title: "DISK", Width: 16, Flex: true}, {Title: "READ/s", Width: 10, Right: true}, {Title: "WRITE/s", Width: 10, Right: true},
 	}, len(d.Disks), func(i int) []string {
 		k := d.Disks[i]
@@ -176,7 +184,7 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 	}
 	cts := containers(&fs.Snapshot{TopCPU: d.TopCPU, TopMemory: d.TopMemory})
 	out = append(out, section(ctx, "Containers", len(cts)))
-	out = append(out, table(ctx, []widgets.Column{
+	out = append(out, table(ctx, detailW, []widgets.Column{
 		{Title: "CONTAINER", Width: 16, Flex: true}, {Title: "IMAGE", Width: 16, Flex: true, Drop: 1},
 		{Title: "CPU%", Width: 7, Right: true}, {Title: "MEMORY", Width: 9, Right: true},
 	}, len(cts), func(i int) []string {
@@ -195,15 +203,37 @@ func section(ctx view.Context, title string, n int) string {
 	return s
 }
 
-// table is a header and n rows indented by one cell; row(i) gives the cells.
-func table(ctx view.Context, cols []widgets.Column, n int, row func(i int) []string) []string {
+// table is a header and n rows indented by one cell, at most maxW cells
+// wide; row(i) gives the cells.
+func table(ctx view.Context, maxW int, cols []widgets.Column, n int, row func(i int) []string) []string {
 	if n == 0 {
 		return nil
 	}
-	widths := widgets.Layout(cols, min(ctx.Width, detailW)-1)
+	widths := widgets.Layout(cols, min(ctx.Width, maxW)-1)
 	out := []string{" " + ctx.Styles.TableHeader.Render(widgets.Header(cols, widths))}
 	for i := range n {
 		out = append(out, " "+widgets.Row(cols, widths, row(i)))
+	}
+	return out
+}
+
+// wrap joins parts with two spaces into lines of at most w cells, each
+// indented by one.
+func wrap(parts []string, w int) []string {
+	var out []string
+	line := ""
+	for _, p := range parts {
+		if line != "" && width(line)+2+width(p) > w-1 {
+			out = append(out, " "+line)
+			line = ""
+		}
+		if line != "" {
+			line += "  "
+		}
+		line += p
+	}
+	if line != "" {
+		out = append(out, " "+widgets.Truncate(line, w-1))
 	}
 	return out
 }

@@ -64,11 +64,18 @@ func (f *fixtureSource) Sparkline(_ context.Context, kind fs.SeriesKind, instanc
 	h := fnv.New32a()
 	h.Write([]byte(instance))
 	phase := float64(h.Sum32()%100) / 10
+	level := 50.0
+	for _, x := range f.snap.Hosts {
+		if x.Instance == instance {
+			level = x.CPUBusyPercent.V
+		}
+	}
+	// The host's CPU now, with a swing of ±15 points over the span.
 	end := fixture.Now()
 	pts := make([]fs.Point, fs.SparklinePoints)
 	for i := range pts {
 		at := end.Add(-span + time.Duration(i+1)*span/time.Duration(len(pts)))
-		pts[i] = fs.Point{T: at, V: 50 + 45*math.Sin(phase+float64(i)/6)}
+		pts[i] = fs.Point{T: at, V: min(max(level+15*math.Sin(phase+float64(i)/6), 0), 100)}
 	}
 	return pts, nil
 }

@@ -38,20 +38,20 @@ const sparkMinWidth = 70
 
 // hostColumns are the hosts table's columns. At 80 cells the name, up,
 // CPU with its sparkline, memory, swap, load, the fullest filesystem and
-// its mount fit; the rates, uptime and busiest core come in from 100 up.
+// its mount fit; the busiest core, the rates and uptime come in from 90 up.
 func hostColumns(sortBy SortKey) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 2},
-		{Title: "NAME", Width: 12, Flex: true},
+		{Title: "NAME", Width: 14, Flex: true},
 		{Title: "UP", Width: 4},
 		{Title: "CPU%", Width: 6, Right: true},
 		{Title: "CPU " + "30m", Width: sparkW, Drop: 5},
 		{Title: "CORE%", Width: 6, Right: true, Drop: 6},
 		{Title: "MEM%", Width: 6, Right: true},
 		{Title: "SWAP%", Width: 6, Right: true, Drop: 4},
-		{Title: "LOAD/C", Width: 6, Right: true},
+		{Title: "LOAD/C", Width: 7, Right: true},
 		{Title: "FS%", Width: 6, Right: true},
-		{Title: "MOUNT", Width: 10, Flex: true, Drop: 3},
+		{Title: "MOUNT", Width: 8, Flex: true, Drop: 3},
 		{Title: "DISK R/s", Width: 9, Right: true, Drop: 10},
 		{Title: "DISK W/s", Width: 9, Right: true, Drop: 9},
 		{Title: "NET RX/s", Width: 9, Right: true, Drop: 8},

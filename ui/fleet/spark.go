@@ -14,7 +14,7 @@ import (
 )
 
 // sparkW is the CPU sparkline column's width: one cell per bucket of the span.
-const sparkW = 10
+const sparkW = 8
 
 // sparkParallel bounds the range queries one batch runs at once.
 const sparkParallel = 4

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/stacktop/stacktop/ui/sanitize"
 	"github.com/stacktop/stacktop/ui/view"
 	"github.com/stacktop/stacktop/ui/widgets"
@@ -23,7 +25,7 @@ func (t *Tab) View(ctx view.Context) string {
 	lines := make([]string, 0, ctx.Height)
 	lines = append(lines, t.sourceLine(ctx, s))
 	if s.upd.Err != nil {
-		lines = append(lines, errLine(ctx, s))
+		lines = append(lines, errLines(ctx, s)...)
 	}
 	if s.snap == nil {
 		if s.upd.Err == nil {
@@ -57,11 +59,7 @@ func (t *Tab) chrome() int {
 	if s == nil {
 		return 1
 	}
-	n := 2 + len(t.notes(s))
-	if s.upd.Err != nil {
-		n++
-	}
-	return n
+	return 2 + len(t.notes(s)) + errHeight(s, t.width)
 }
 
 // tableRows is how many rows of the table are on screen.
@@ -106,6 +104,9 @@ func (t *Tab) sourceLine(ctx view.Context, s *sourceState) string {
 	if s.snap == nil {
 		return line
 	}
+	if view.Historic(ctx, s.upd) {
+		line += " · " + view.AsOf(ctx, s.upd)
+	}
 	line += " · " + strconv.Itoa(len(s.snap.Hosts)) + " hosts"
 	if s.down > 0 {
 		line += " · " + st.Bad.Render(strconv.Itoa(s.down)+" down")
@@ -113,21 +114,57 @@ func (t *Tab) sourceLine(ctx view.Context, s *sourceState) string {
 	if s.over > 0 {
 		line += " · " + st.Bad.Render(strconv.Itoa(s.over)+" over threshold")
 	}
-	if view.Historic(ctx, s.upd) {
-		line += " · " + view.AsOf(ctx, s.upd)
-	}
 	line += st.Muted.Render(" · " + sanitize.Line(s.snap.URL) + " · " + strconv.Itoa(s.snap.Queries) + " queries/refresh")
 	return widgets.Truncate(line, ctx.Width)
 }
 
-// errLine is the last poll's failure: the error (cause, then what to
-// try) and when the hub tries again.
-func errLine(ctx view.Context, s *sourceState) string {
-	line := "! " + sanitize.Line(s.upd.Err.Error())
+// errLines are the last poll's failure: the error (cause, then what to
+// try) and when the hub tries again, wrapped over at most two lines so
+// the hint survives a narrow screen.
+func errLines(ctx view.Context, s *sourceState) []string {
+	line := "! " + withoutSource(sanitize.Line(s.upd.Err.Error()), s.id.Name)
 	if next := view.NextTry(ctx, s.upd); next != "" {
 		line += " · " + next
 	}
-	return " " + ctx.Styles.Bad.Render(widgets.Truncate(line, ctx.Width-1))
+	return wrapText(ctx, line, ctx.Width-1, 2)
+}
+
+// withoutSource drops the `prometheus "prod": ` the collector puts first:
+// the line above already names the source.
+func withoutSource(msg, name string) string {
+	return strings.TrimPrefix(msg, "prometheus "+strconv.Quote(name)+": ")
+}
+
+// wrapText cuts text into at most n lines of w cells at spaces, each
+// indented by one and in the Bad style; the last is truncated.
+func wrapText(ctx view.Context, text string, w, n int) []string {
+	var out []string
+	for text != "" && len(out) < n {
+		line := text
+		if len(out) < n-1 && ansi.StringWidth(text) > w {
+			cut := ansi.Truncate(text, w, "")
+			if i := strings.LastIndexByte(cut, ' '); i > w/2 {
+				cut = cut[:i]
+			}
+			line = cut
+		}
+		text = strings.TrimLeft(text[len(line):], " ")
+		out = append(out, " "+ctx.Styles.Bad.Render(widgets.Truncate(line, w)))
+	}
+	return out
+}
+
+// errHeight is how many lines errLines takes at width w.
+func errHeight(s *sourceState, w int) int {
+	if s.upd.Err == nil {
+		return 0
+	}
+	// NextTry's text is at most 20 cells: count it in, so the table's
+	// height does not move as the countdown shortens.
+	if len("! "+withoutSource(s.upd.Err.Error(), s.id.Name))+20 > w-1 {
+		return 2
+	}
+	return 1
 }
 
 // strip names the sub-views (the shown one in brackets) with their counts
@@ -147,15 +184,22 @@ func (t *Tab) strip(ctx view.Context, s *sourceState) string {
 	line := item(viewHosts, "Hosts", len(s.snap.Hosts), s.down+s.over) + " " +
 		item(viewPostgres, "PostgreSQL", len(s.snap.Postgres), s.pgBad) + " " +
 		item(viewContainers, "Containers", s.ctAll, 0)
-	line += st.Muted.Render("  v switches")
-	if t.view == viewHosts {
-		line += st.Muted.Render(" · sort " + t.hosts.sortBy.String())
-	}
+	// The filter first: what the user types must show. Then the order and
+	// the hint, as far as they fit.
+	line = strings.TrimRight(line, " ")
 	switch {
 	case t.filter.Focused():
 		line += "  " + t.filter.View()
 	case t.filter.Value() != "":
 		line += "  " + st.Label.Render("filter ") + sanitize.Line(t.filter.Value()) + st.Muted.Render(" ("+strconv.Itoa(t.listLen())+" shown)")
+	}
+	for _, extra := range []string{" · sort " + t.hosts.sortBy.String(), " · v switches"} {
+		if extra == " · sort "+t.hosts.sortBy.String() && t.view != viewHosts {
+			continue
+		}
+		if ansi.StringWidth(line)+len(extra) <= ctx.Width {
+			line += st.Muted.Render(extra)
+		}
 	}
 	return widgets.Truncate(line, ctx.Width)
 }
