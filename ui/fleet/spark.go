@@ -116,9 +116,13 @@ func (c *sparkCache) got(m sparkMsg, span time.Duration) {
 	}
 }
 
-// bucket averages points into n equal buckets of span ending at end;
-// an empty bucket is a gap.
+// bucket averages points into n equal buckets of span ending at end (or
+// at the last point, which the server evaluated after the snapshot); an
+// empty bucket is a gap.
 func bucket(pts []fs.Point, end time.Time, span time.Duration, n int) *widgets.History {
+	if len(pts) > 0 && pts[len(pts)-1].T.After(end) {
+		end = pts[len(pts)-1].T
+	}
 	sums, counts := make([]float64, n), make([]int, n)
 	start := end.Add(-span)
 	for _, p := range pts {
