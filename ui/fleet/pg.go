@@ -143,9 +143,13 @@ func (t *Tab) containerTables(ctx view.Context, s *sourceState, n int) []string 
 	if s.snap.Exporters.CAdvisor == 0 && len(s.snap.TopCPU) == 0 {
 		return []string{" " + st.Muted.Render("no cAdvisor targets in this Prometheus (or cadvisor_job names another job)")}
 	}
-	labels := map[string]map[string]string{}
-	for i := range s.snap.Hosts {
-		labels[s.snap.Hosts[i].Name] = hostLabels(&s.snap.Hosts[i])
+	// A label term matches a container by its host's labels.
+	var labels map[string]map[string]string
+	if len(t.terms) > 0 {
+		labels = make(map[string]map[string]string, len(s.snap.Hosts))
+		for i := range s.snap.Hosts {
+			labels[s.snap.Hosts[i].Name] = hostLabels(&s.snap.Hosts[i])
+		}
 	}
 	var out []string
 	per := max((n+1)/2-1, 1) // each list: its header and rows in half the lines
