@@ -39,7 +39,7 @@
 //
 // # Global keys (taken by the root before the focused tab sees a key)
 //
-// ? help, tab/shift+tab and 1–4 switch tabs, ctrl+r switches the session's
+// ? help, tab/shift+tab and 1–5 switch tabs, ctrl+r switches the session's
 // read-only (a ReadOnlyMsg follows), q and ctrl+c quit; esc closes
 // the help overlay when it is open and otherwise goes to the tab (use it to
 // clear a filter or close a pane). Do not bind these in a tab.
