@@ -14,6 +14,7 @@ import (
 	fs "github.com/stacktop/stacktop/collectors/fleet"
 	"github.com/stacktop/stacktop/ui/fleet"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/view"
 )
 
 // prometheusHub is a hub (never run) that lists a Prometheus source among
@@ -134,6 +135,21 @@ func TestFleetJumpToLiveTab(t *testing.T) {
 	}
 	if f := m.View(); !strings.Contains(f, "reports") {
 		t.Errorf("the Postgres tab does not show reports:\n%s", f)
+	}
+}
+
+// TestOverviewOpensFleetHost: a host line of the Overview's Fleet box
+// (enter on it sends this jump) focuses tab 5 with that host's detail.
+func TestOverviewOpensFleetHost(t *testing.T) {
+	m := newPromModel(t, 120, 40, Options{})
+	j := view.Jump{Source: fixture.FleetID(fixture.ProdFleet), What: view.JumpHost, Instance: "web-2.prod:9100"}
+	_, cmd := m.Update(view.JumpMsg{Jump: j})
+	runCmd(m, cmd)
+	if m.tabs[m.active].Title() != "Fleet" {
+		t.Fatalf("the jump focused %s", m.tabs[m.active].Title())
+	}
+	if f := m.View(); !strings.Contains(f, " web-2.prod up · web-2.prod:9100") || !strings.Contains(f, "CPU per core") {
+		t.Errorf("web-2's detail is not open:\n%s", f)
 	}
 }
 

@@ -39,13 +39,13 @@ const sparkMinWidth = 70
 // hostColumns are the hosts table's columns. At 80 cells the name, up,
 // CPU with its sparkline, memory, swap, load, the fullest filesystem and
 // its mount fit; the busiest core, the rates and uptime come in from 90 up.
-func hostColumns(sortBy SortKey) []widgets.Column {
+func hostColumns(sortBy SortKey, span time.Duration) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 2},
 		{Title: "NAME", Width: 14, Flex: true},
 		{Title: "UP", Width: 4},
 		{Title: "CPU%", Width: 6, Right: true},
-		{Title: "CPU " + "30m", Width: sparkW, Drop: 5},
+		{Title: "CPU " + spanText(span), Width: sparkW, Drop: 5},
 		{Title: "CORE%", Width: 6, Right: true, Drop: 6},
 		{Title: "MEM%", Width: 6, Right: true},
 		{Title: "SWAP%", Width: 6, Right: true, Drop: 4},
@@ -87,7 +87,7 @@ func fixed(v float64) string { return format.Fixed(v, 2) }
 
 // hostsTable draws the header and the rows on screen.
 func (t *Tab) hostsTable(ctx view.Context, s *sourceState, n int) []string {
-	cols := hostColumns(t.hosts.sortBy)
+	cols := hostColumns(t.hosts.sortBy, t.opts.SparkSpan)
 	widths := widgets.Layout(cols, ctx.Width)
 	out := make([]string, 0, n+1)
 	out = append(out, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
@@ -165,6 +165,14 @@ func markCell(ctx view.Context, selected, bad bool) string {
 		return m + ctx.Styles.Bad.Render("!")
 	}
 	return m + " "
+}
+
+// spanText is the sparkline's span in its largest unit: "30m", "2h".
+func spanText(d time.Duration) string {
+	if d >= time.Hour && d%time.Hour == 0 {
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + "m"
 }
 
 // upFor is an uptime in its largest unit: "41d", "7h", "12m".
