@@ -24,10 +24,8 @@ const (
 	hcLoad
 	hcFS
 	hcMount
-	hcDiskR
-	hcDiskW
-	hcNetRx
-	hcNetTx
+	hcDisk
+	hcNet
 	hcUptime
 	numHostCols
 )
@@ -52,10 +50,10 @@ func hostColumns(sortBy SortKey, span time.Duration) []widgets.Column {
 		{Title: "LOAD/C", Width: 7, Right: true},
 		{Title: "FS%", Width: 6, Right: true},
 		{Title: "MOUNT", Width: 8, Flex: true, Drop: 3},
-		{Title: "DISK R/s", Width: 9, Right: true, Drop: 10},
-		{Title: "DISK W/s", Width: 9, Right: true, Drop: 9},
-		{Title: "NET RX/s", Width: 9, Right: true, Drop: 8},
-		{Title: "NET TX/s", Width: 9, Right: true, Drop: 7},
+		// Read and write (receive and transmit) share a column, so a
+		// narrow screen never shows one without the other.
+		{Title: "DISK R/W/s", Width: 17, Right: true, Drop: 7},
+		{Title: "NET RX/TX/s", Width: 17, Right: true, Drop: 8},
 		{Title: "UPTIME", Width: 6, Right: true, Drop: 11},
 	}
 	if c := sortBy.column(); c != "" {
@@ -145,10 +143,8 @@ func (t *Tab) hostRow(ctx view.Context, cols []widgets.Column, widths []int, cel
 	cells[hcFS] = figure(ctx, h.FullestFSPercent, f.fs, pct)
 	cells[hcMount] = sanitize.Line(h.FullestFSMount)
 	if !hist { // rates of old data would read as live
-		cells[hcDiskR] = figure(ctx, h.DiskReadBytesPerSec, false, rate)
-		cells[hcDiskW] = figure(ctx, h.DiskWriteBytesPerSec, false, rate)
-		cells[hcNetRx] = figure(ctx, h.NetRxBytesPerSec, false, rate)
-		cells[hcNetTx] = figure(ctx, h.NetTxBytesPerSec, false, rate)
+		cells[hcDisk] = figure(ctx, h.DiskReadBytesPerSec, false, rate) + "/" + figure(ctx, h.DiskWriteBytesPerSec, false, rate)
+		cells[hcNet] = figure(ctx, h.NetRxBytesPerSec, false, rate) + "/" + figure(ctx, h.NetTxBytesPerSec, false, rate)
 	}
 	cells[hcUptime] = figure(ctx, h.Uptime, false, func(v float64) string { return upFor(v) })
 	return widgets.Row(cols, widths, cells)

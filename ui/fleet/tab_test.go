@@ -14,6 +14,7 @@ import (
 	"github.com/stacktop/stacktop/collectors"
 	fs "github.com/stacktop/stacktop/collectors/fleet"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/internal/keytest"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
@@ -332,15 +333,27 @@ func TestNoSourceAccess(t *testing.T) {
 	}
 }
 
-// TestExportersMissing: a Prometheus without node_exporter targets says
-// so in one line.
+// TestExportersMissing: a Prometheus with postgres_exporter but no
+// node_exporter targets says so in one line, and the empty tables say
+// why; with no exporter at all, the collector's note says it once.
 func TestExportersMissing(t *testing.T) {
 	ctx := testCtx(100, 20)
 	tab := New(ctx.Styles, Options{})
 	tab.Update(view.SizeMsg{Width: 100, Height: 20})
-	tab.Update(fixture.FleetUpdate(&fs.Snapshot{Taken: fixture.Now(), Source: "empty", URL: "http://p:9090"}))
+	tab.Update(fixture.FleetUpdate(&fs.Snapshot{Taken: fixture.Now(), Source: "pg-only", URL: "http://p:9090",
+		Exporters: fs.Exporters{Postgres: 1, PostgresUp: 1}}))
 	f := tab.View(ctx)
 	if !strings.Contains(f, "no node_exporter targets found") || !strings.Contains(f, "no hosts in this Prometheus") {
-		t.Errorf("an empty Prometheus:\n%s", f)
+		t.Errorf("a Prometheus without node_exporter:\n%s", f)
+	}
+	tab.Update(keytest.Msg("v"))
+	tab.Update(keytest.Msg("v"))
+	if f := tab.View(ctx); !strings.Contains(f, "no cAdvisor targets in this Prometheus") {
+		t.Errorf("containers without cAdvisor:\n%s", f)
+	}
+	none := "no node_exporter, postgres_exporter or cAdvisor targets found — check node_job, postgres_job and cadvisor_job"
+	tab.Update(fixture.FleetUpdate(&fs.Snapshot{Taken: fixture.Now().Add(time.Second), Source: "pg-only", URL: "http://p:9090", Notes: []string{none}}))
+	if f := tab.View(ctx); strings.Count(f, "targets found") != 1 {
+		t.Errorf("no exporter at all is not said exactly once:\n%s", f)
 	}
 }

@@ -81,7 +81,7 @@ func (t *Tab) notes(s *sourceState) []string {
 		return nil
 	}
 	var all []string
-	if s.snap.Exporters.Node == 0 {
+	if ex := s.snap.Exporters; ex.Node == 0 && ex.Postgres+ex.CAdvisor > 0 { // none at all: the collector says so
 		all = append(all, "no node_exporter targets found — is node_exporter scraped by this Prometheus, and does node_job name its job?")
 	}
 	all = append(all, s.snap.Notes...)
