@@ -40,7 +40,7 @@ const sparkMinWidth = 70
 func hostColumns(sortBy SortKey, span time.Duration) []widgets.Column {
 	cols := []widgets.Column{
 		{Title: "", Width: 2},
-		{Title: "NAME", Width: 14, Flex: true},
+		{Title: "NAME", Width: 16, Flex: true},
 		{Title: "UP", Width: 4},
 		{Title: "CPU%", Width: 6, Right: true},
 		{Title: "CPU " + spanText(span), Width: sparkW, Drop: 5},

@@ -34,7 +34,7 @@ func TestProblemsFirst(t *testing.T) {
 			t.Errorf("row %d %q: problem mark %v, want %v", i, r, bad, i < 5)
 		}
 	}
-	if r := rows(h.frame())[0]; !strings.Contains(r, "down") || !strings.Contains(r, "connection refused") {
+	if r := rows(h.frame())[0]; !strings.Contains(r, "down") || !strings.Contains(r, "dial tcp 10.0.3.13:9100: connect:") {
 		t.Errorf("the down host's row does not say down with its scrape error: %q", r)
 	}
 	if r := rows(h.frame())[1]; !strings.Contains(r, "!97.3%") || !strings.Contains(r, "!2.42") {
