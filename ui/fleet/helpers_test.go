@@ -111,6 +111,7 @@ func newHarness(t testing.TB, w, h, n int) *harness {
 	}
 	hs.tab = New(ctx.Styles, Options{Sources: srcs, Thresholds: ctx.Thresholds, Live: testLive()})
 	hs.send(view.SizeMsg{Width: w, Height: h})
+	hs.send(view.FocusMsg{Focused: true})
 	hs.send(fixture.FleetUpdate(prod))
 	hs.send(fixture.FleetUpdate(staging))
 	return hs

@@ -139,6 +139,7 @@ func TestLiveFleet(t *testing.T) {
 	h := &harness{t: t, ctx: ctx}
 	h.tab = New(ctx.Styles, Options{Sources: map[string]Source{"it": c}, Thresholds: ctx.Thresholds, Context: context.Background()})
 	h.send(view.SizeMsg{Width: 140, Height: 30})
+	h.send(view.FocusMsg{Focused: true})
 	id := collectors.SourceID{Kind: collectors.KindPrometheus, Name: "it"}
 	poll := func() {
 		pctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

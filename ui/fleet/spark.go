@@ -47,10 +47,11 @@ type sparkMsg struct {
 
 // wantSparks asks for the CPU sparklines of the host rows on screen that
 // have none for the current snapshot. It returns nil when there is
-// nothing to ask (or no way to ask).
+// nothing to ask, no way to ask, or the tab is not seen (another tab is
+// focused: nothing of it is on screen).
 func (t *Tab) wantSparks() tea.Cmd {
 	s := t.current()
-	if s == nil || s.snap == nil || t.view != viewHosts || t.detail != nil || t.width < sparkMinWidth {
+	if s == nil || s.snap == nil || !t.focused || t.view != viewHosts || t.detail != nil || t.width < sparkMinWidth {
 		return nil
 	}
 	src := t.opts.Sources[s.id.Name]

@@ -157,6 +157,9 @@ type Tab struct {
 
 	keys          KeyMap
 	width, height int
+	// focused: the tab is on screen, so its sparklines and an open detail
+	// are worth asking Prometheus for (view.FocusMsg).
+	focused bool
 }
 
 // New returns the Fleet tab; st styles the filter prompt.
@@ -211,6 +214,11 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		if msg.Source.Kind == collectors.KindPrometheus {
 			cmd = t.takeUpdate(msg)
 		}
+	case view.FocusMsg:
+		t.focused = msg.Focused
+		if t.focused {
+			cmd = tea.Batch(t.wantSparks(), t.refreshDetail())
+		}
 	case view.SizeMsg:
 		t.width, t.height = msg.Width, msg.Height
 		t.filter.Width = max(msg.Width/3, 20)
@@ -232,8 +240,8 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 }
 
 // takeUpdate records a poll of one source; a new snapshot re-sorts the
-// tables and asks for the sparklines on screen (and a fresh detail when
-// it is open on that source).
+// tables and, while the tab is seen, asks for the sparklines on screen
+// (and a fresh detail when one is open on that source).
 func (t *Tab) takeUpdate(u collectors.Update) tea.Cmd {
 	var s *sourceState
 	for _, x := range t.sources {
@@ -256,11 +264,16 @@ func (t *Tab) takeUpdate(u collectors.Update) tea.Cmd {
 		return nil
 	}
 	t.refresh()
-	cmds := []tea.Cmd{t.wantSparks()}
-	if t.detail != nil && t.detail.source == s.id.Name && !t.detail.loading {
-		cmds = append(cmds, t.loadDetail())
+	return tea.Batch(t.wantSparks(), t.refreshDetail())
+}
+
+// refreshDetail asks an open detail again, while the tab is seen and no
+// request is in flight.
+func (t *Tab) refreshDetail() tea.Cmd {
+	if t.detail == nil || !t.focused || t.detail.loading {
+		return nil
 	}
-	return tea.Batch(cmds...)
+	return t.loadDetail()
 }
 
 // refresh rebuilds the tables of the current source.

@@ -357,3 +357,34 @@ func TestExportersMissing(t *testing.T) {
 		t.Errorf("no exporter at all is not said exactly once:\n%s", f)
 	}
 }
+
+// TestNoQueriesWhileUnseen: while another tab is focused the Fleet tab
+// asks Prometheus for nothing (no sparkline, no detail refresh); focusing
+// it asks for the rows on screen.
+func TestNoQueriesWhileUnseen(t *testing.T) {
+	ctx := testCtx(100, 21)
+	snap := fixture.Fleet(fixture.Now(), 100)
+	src := &fixtureSource{snap: snap}
+	h := &harness{t: t, ctx: ctx}
+	h.tab = New(ctx.Styles, Options{Sources: map[string]Source{fixture.ProdFleet: src}})
+	h.send(view.SizeMsg{Width: 100, Height: 21})
+	h.send(fixture.FleetUpdate(snap))
+	if n := len(src.asked()); n != 0 {
+		t.Fatalf("unfocused, the tab asked %d sparklines", n)
+	}
+	h.send(view.FocusMsg{Focused: true})
+	if n := len(src.asked()); n == 0 || n > h.tab.tableRows() {
+		t.Fatalf("focused, the tab asked %d sparklines, want the rows on screen", n)
+	}
+	h.press("j", "enter")
+	h.send(view.FocusMsg{})
+	asked, details := len(src.asked()), src.detail
+	h.send(fixture.FleetUpdate(fixture.Fleet(fixture.Now().Add(15*time.Second), 100)))
+	if len(src.asked()) != asked || src.detail != details {
+		t.Errorf("unfocused again, a refresh asked %d sparklines and %d details", len(src.asked())-asked, src.detail-details)
+	}
+	h.send(view.FocusMsg{Focused: true})
+	if src.detail != details+1 {
+		t.Errorf("back on the tab, the open detail was not asked again")
+	}
+}
