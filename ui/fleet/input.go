@@ -35,7 +35,7 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, t.keys.Bottom):
 		return t.pick(t.listLen() - 1)
 	case key.Matches(msg, t.keys.Open):
-		if h := t.hosts.selected(); h != nil {
+		if h := t.selectedHost(); h != nil {
 			return t.openDetail(t.current().id.Name, h.Instance)
 		}
 	case key.Matches(msg, t.keys.View):
@@ -60,9 +60,9 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		t.switchSource((t.cur + step) % len(t.sources))
 		return t.wantSparks()
 	case key.Matches(msg, t.keys.LivePostgres):
-		return t.jumpLive(collectors.KindPostgres, t.hosts.selected())
+		return t.jumpLive(collectors.KindPostgres, t.selectedHost())
 	case key.Matches(msg, t.keys.LiveDocker):
-		return t.jumpLive(collectors.KindDocker, t.hosts.selected())
+		return t.jumpLive(collectors.KindDocker, t.selectedHost())
 	}
 	return nil
 }

@@ -29,15 +29,33 @@ func (t *Tab) liveOf(h *fs.Host) []LiveTarget {
 }
 
 // liveHost is the host the live keys act on: the detail's, or the
-// selected row's in the hosts table.
+// selected row's.
 func (t *Tab) liveHost() *fs.Host {
 	if t.detail != nil {
 		return t.detailHost()
 	}
-	if t.view != viewHosts {
-		return nil
+	return t.selectedHost()
+}
+
+// selectedHost is the host of the selected row: the host itself in the
+// hosts table, the node_exporter host of the same name as the selected
+// PostgreSQL server; nil when there is none.
+func (t *Tab) selectedHost() *fs.Host {
+	switch t.view {
+	case viewHosts:
+		return t.hosts.selected()
+	case viewPostgres:
+		s, p := t.current(), t.pg.selected()
+		if s == nil || s.snap == nil || p == nil {
+			return nil
+		}
+		for i := range s.snap.Hosts {
+			if s.snap.Hosts[i].Name == p.Name {
+				return &s.snap.Hosts[i]
+			}
+		}
 	}
-	return t.hosts.selected()
+	return nil
 }
 
 // liveKinds says which live tabs the live keys can open now.

@@ -82,7 +82,7 @@ func (k KeyMap) detailKeys() help.KeyMap { return detailKeyMap{k} }
 type keyState struct {
 	editing, filtered bool
 	rows              int
-	hostRow           bool // a host is selected in the hosts table
+	hostRow           bool // the selected row has a host (a host, or a server on one)
 	sources           int
 	data              bool
 	live              map[collectors.Kind]bool // live targets of the selected host

@@ -302,6 +302,13 @@ func (l *pgList) place(view int) { l.cur.Place(len(l.rows), l.id, view) }
 
 func (l *pgList) pick(i, view int) { l.cur.Pick(i, len(l.rows), l.id, view) }
 
+func (l *pgList) selected() *fs.PGServer {
+	if l.cur.Sel < 0 || l.cur.Sel >= len(l.rows) {
+		return nil
+	}
+	return l.rows[l.cur.Sel].p
+}
+
 // containers merges the snapshot's top lists (by CPU, then by memory),
 // each container once.
 func containers(s *fs.Snapshot) []*fs.Container {

@@ -300,7 +300,7 @@ func (t *Tab) enableKeys() {
 		editing:  t.filter.Focused(),
 		filtered: t.filter.Value() != "",
 		rows:     t.listLen(),
-		hostRow:  t.view == viewHosts && t.hosts.selected() != nil,
+		hostRow:  t.selectedHost() != nil,
 		sources:  len(t.sources),
 		data:     s != nil && s.snap != nil,
 		live:     t.liveKinds(),

@@ -388,3 +388,22 @@ func TestNoQueriesWhileUnseen(t *testing.T) {
 		t.Errorf("back on the tab, the open detail was not asked again")
 	}
 }
+
+// TestPostgresRowOpensItsHost: enter on a PostgreSQL server opens the
+// detail of the host of the same name, and p jumps to its live target.
+func TestPostgresRowOpensItsHost(t *testing.T) {
+	h := newHarness(t, 120, 30, 40)
+	h.press("v") // db-3 (down), db-1, db-2
+	h.press("j")
+	if !h.tab.keys.Open.Enabled() || !h.tab.keys.LivePostgres.Enabled() {
+		t.Fatalf("on db-1's server: open %v, live postgres %v", h.tab.keys.Open.Enabled(), h.tab.keys.LivePostgres.Enabled())
+	}
+	h.press("enter")
+	if f := h.frame(); !strings.HasPrefix(f, " db-1.prod up · db-1.prod:9100") {
+		t.Errorf("enter on db-1's server:\n%s", f)
+	}
+	h.press("esc")
+	if f := h.frame(); !strings.Contains(f, "[PostgreSQL 3") {
+		t.Errorf("esc does not come back to the PostgreSQL view:\n%s", f)
+	}
+}
