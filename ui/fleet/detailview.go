@@ -108,29 +108,47 @@ func (t *Tab) detailStatus(ctx view.Context) []string {
 
 // detailBody is every section of the detail.
 func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Thresholds, pth PGThresholds) []string {
-	st := ctx.Styles
-	f := judge(h, th)
 	var out []string
+	for _, part := range [][]string{
+		hostFigures(ctx, h, th),
+		coreLines(ctx, d.Cores, th),
+		fsLines(ctx, d.Filesystems, th),
+		nicLines(ctx, d.NICs),
+		diskLines(ctx, d.Disks),
+		pgLines(ctx, d.Postgres, pth),
+		containerLines(ctx, containers(&fs.Snapshot{TopCPU: d.TopCPU, TopMemory: d.TopMemory})),
+	} {
+		out = append(out, part...)
+	}
+	return out
+}
+
+// hostFigures is the host's row in full, or why there is none.
+func hostFigures(ctx view.Context, h *fs.Host, th view.Thresholds) []string {
+	st, f := ctx.Styles, judge(h, th)
 	if !h.Up {
 		why := "no scrape error known (the server has no targets API)"
 		if h.ScrapeError != "" {
 			why = sanitize.Line(h.ScrapeError)
 		}
-		out = append(out, " "+st.Bad.Render(widgets.Truncate("! node_exporter down: "+why, ctx.Width-1)))
+		return []string{" " + st.Bad.Render(widgets.Truncate("! node_exporter down: "+why, ctx.Width-1))}
 	}
-	if h.Up {
-		out = append(out, wrap([]string{
-			st.Label.Render("CPU ") + figure(ctx, h.CPUBusyPercent, f.cpu, pct),
-			st.Label.Render("busiest core ") + figure(ctx, h.BusiestCorePercent, false, pct),
-			st.Label.Render("load ") + figure(ctx, h.Load1, false, fixed) + " (" + figure(ctx, h.Load1PerCore, f.load, fixed) + "/core)",
-			st.Label.Render("mem ") + figure(ctx, h.MemoryUsedPercent, f.mem, pct) + " of " + figure(ctx, h.MemoryTotalBytes, false, rate),
-			st.Label.Render("swap ") + figure(ctx, h.SwapUsedPercent, f.swap, pct),
-			st.Label.Render("up ") + figure(ctx, h.Uptime, false, upFor),
-		}, ctx.Width)...)
-	}
-	out = append(out, section(ctx, "CPU per core", len(d.Cores)))
-	cells := make([]string, len(d.Cores))
-	for i, c := range d.Cores {
+	return wrap([]string{
+		st.Label.Render("CPU ") + figure(ctx, h.CPUBusyPercent, f.cpu, pct),
+		st.Label.Render("busiest core ") + figure(ctx, h.BusiestCorePercent, false, pct),
+		st.Label.Render("load ") + figure(ctx, h.Load1, false, fixed) + " (" + figure(ctx, h.Load1PerCore, f.load, fixed) + "/core)",
+		st.Label.Render("mem ") + figure(ctx, h.MemoryUsedPercent, f.mem, pct) + " of " + figure(ctx, h.MemoryTotalBytes, false, rate),
+		st.Label.Render("swap ") + figure(ctx, h.SwapUsedPercent, f.swap, pct),
+		st.Label.Render("up ") + figure(ctx, h.Uptime, false, upFor),
+	}, ctx.Width)
+}
+
+// coreLines is a bar per core, as many per line as fit.
+func coreLines(ctx view.Context, cores []fs.CoreCPU, th view.Thresholds) []string {
+	st := ctx.Styles
+	out := []string{section(ctx, "CPU per core", len(cores))}
+	cells := make([]string, len(cores))
+	for i, c := range cores {
 		v, _ := c.BusyPercent.Float()
 		bad := over(c.BusyPercent, th.CPUPercent)
 		cells[i] = widgets.Cell(sanitize.Line(c.CPU), 3, true) + " " + widgets.Bar(st, widgets.FillFor(st, v, th.CPUPercent), 8, v) + " " +
@@ -140,22 +158,29 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 	for _, l := range grid {
 		out = append(out, " "+l)
 	}
-	out = append(out, section(ctx, "Filesystems", len(d.Filesystems)))
-	out = append(out, table(ctx, detailW, []widgets.Column{
+	return out
+}
+
+func fsLines(ctx view.Context, fss []fs.Filesystem, th view.Thresholds) []string {
+	st := ctx.Styles
+	return append([]string{section(ctx, "Filesystems", len(fss))}, table(ctx, detailW, []widgets.Column{
 		{Title: "MOUNT", Width: 16, Flex: true}, {Title: "DEVICE", Width: 14, Flex: true, Drop: 2}, {Title: "TYPE", Width: 6, Drop: 1},
 		{Title: "SIZE", Width: 9, Right: true}, {Title: "USED%", Width: 6, Right: true}, {Title: "", Width: 10, Drop: 3},
-	}, len(d.Filesystems), func(i int) []string {
-		x := d.Filesystems[i]
+	}, len(fss), func(i int) []string {
+		x := fss[i]
 		v, _ := x.UsedPercent.Float()
 		bad := over(x.UsedPercent, th.FilesystemPercent)
 		return []string{sanitize.Line(x.Mount), sanitize.Line(x.Device), sanitize.Line(x.FSType), figure(ctx, x.SizeBytes, false, rate),
 			figure(ctx, x.UsedPercent, bad, pct), widgets.Bar(st, widgets.FillFor(st, v, th.FilesystemPercent), 10, v)}
 	})...)
-	out = append(out, section(ctx, "Network", len(d.NICs)))
-	out = append(out, table(ctx, narrowW, []widgets.Column{
+}
+
+func nicLines(ctx view.Context, nics []fs.NIC) []string {
+	st := ctx.Styles
+	return append([]string{section(ctx, "Network", len(nics))}, table(ctx, narrowW, []widgets.Column{
 		{Title: "NIC", Width: 16, Flex: true}, {Title: "LINK", Width: 4}, {Title: "RX/s", Width: 10, Right: true}, {Title: "TX/s", Width: 10, Right: true},
-	}, len(d.NICs), func(i int) []string {
-		n := d.NICs[i]
+	}, len(nics), func(i int) []string {
+		n := nics[i]
 		link := st.Muted.Render("?")
 		if n.Up.Valid {
 			link = st.OK.Render("up")
@@ -165,33 +190,40 @@ func detailBody(ctx view.Context, d *fs.HostDetail, h *fs.Host, th view.Threshol
 		}
 		return []string{sanitize.Line(n.Device), link, figure(ctx, n.RxBytesPerSec, false, rate), figure(ctx, n.TxBytesPerSec, false, rate)}
 	})...)
-	out = append(out, section(ctx, "Disks", len(d.Disks)))
-	out = append(out, table(ctx, narrowW, []widgets.Column{
+}
+
+func diskLines(ctx view.Context, disks []fs.Disk) []string {
+	return append([]string{section(ctx, "Disks", len(disks))}, table(ctx, narrowW, []widgets.Column{
 		{Title: "DISK", Width: 16, Flex: true}, {Title: "READ/s", Width: 10, Right: true}, {Title: "WRITE/s", Width: 10, Right: true},
-	}, len(d.Disks), func(i int) []string {
-		k := d.Disks[i]
+	}, len(disks), func(i int) []string {
+		k := disks[i]
 		return []string{sanitize.Line(k.Device), figure(ctx, k.ReadBytesPerSec, false, rate), figure(ctx, k.WriteBytesPerSec, false, rate)}
 	})...)
-	out = append(out, section(ctx, "PostgreSQL", len(d.Postgres)))
-	if len(d.Postgres) > 0 {
-		cols := pgColumns()
-		widths := widgets.Layout(cols, min(ctx.Width, detailW))
-		out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))
-		cells := make([]string, numPGCols)
-		for i := range d.Postgres {
-			out = append(out, pgRowText(ctx, cols, widths, cells, pgRow{&d.Postgres[i], judgePG(&d.Postgres[i], pth)}, false, false))
-		}
+}
+
+func pgLines(ctx view.Context, servers []fs.PGServer, pth PGThresholds) []string {
+	out := []string{section(ctx, "PostgreSQL", len(servers))}
+	if len(servers) == 0 {
+		return out
 	}
-	cts := containers(&fs.Snapshot{TopCPU: d.TopCPU, TopMemory: d.TopMemory})
-	out = append(out, section(ctx, "Containers", len(cts)))
-	out = append(out, table(ctx, detailW, []widgets.Column{
+	cols := pgColumns()
+	widths := widgets.Layout(cols, min(ctx.Width, detailW))
+	out = append(out, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
+	cells := make([]string, numPGCols)
+	for i := range servers {
+		out = append(out, pgRowText(ctx, cols, widths, cells, pgRow{&servers[i], judgePG(&servers[i], pth)}, false, false))
+	}
+	return out
+}
+
+func containerLines(ctx view.Context, cts []*fs.Container) []string {
+	return append([]string{section(ctx, "Containers", len(cts))}, table(ctx, detailW, []widgets.Column{
 		{Title: "CONTAINER", Width: 16, Flex: true}, {Title: "IMAGE", Width: 16, Flex: true, Drop: 1},
 		{Title: "CPU%", Width: 7, Right: true}, {Title: "MEMORY", Width: 9, Right: true},
 	}, len(cts), func(i int) []string {
 		c := cts[i]
 		return []string{sanitize.Line(c.Name), sanitize.Line(c.Image), figure(ctx, c.CPUPercent, false, pct), figure(ctx, c.MemoryBytes, false, rate)}
 	})...)
-	return out
 }
 
 // section is a section's title line: "Filesystems 3", or "none" muted.
