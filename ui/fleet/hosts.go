@@ -97,7 +97,7 @@ func (t *Tab) hostsTable(ctx view.Context, s *sourceState, n int) []string {
 	cells := make([]string, numHostCols)
 	for i := off; i < min(off+n, len(t.hosts.rows)); i++ {
 		r := t.hosts.rows[i]
-		line := t.hostRow(ctx, cols, widths, cells, r, s.id.Name, hist, i == t.hosts.cur.Sel)
+		line := t.hostRow(ctx, cols, widths, cells, r, s, hist, i == t.hosts.cur.Sel)
 		if i == t.hosts.cur.Sel {
 			line = ctx.Styles.Selected.Render(line)
 		}
@@ -108,13 +108,16 @@ func (t *Tab) hostsTable(ctx view.Context, s *sourceState, n int) []string {
 
 // hostRow renders one host. A down host shows its scrape error where its
 // figures would be: there are none, and the error is what the user needs.
-func (t *Tab) hostRow(ctx view.Context, cols []widgets.Column, widths []int, cells []string, r hostRow, source string, hist, selected bool) string {
+func (t *Tab) hostRow(ctx view.Context, cols []widgets.Column, widths []int, cells []string, r hostRow, s *sourceState, hist, selected bool) string {
 	st, h, f := ctx.Styles, r.h, r.flags
 	for i := range cells {
 		cells[i] = ""
 	}
 	cells[hcMark] = markCell(ctx, selected, f.any())
 	cells[hcName] = sanitize.Line(h.Name)
+	if s.shared[h.Name] {
+		cells[hcName] = sanitize.Line(h.Instance)
+	}
 	if !h.Up {
 		cells[hcUp] = st.Bad.Render("down")
 		line := widgets.Row(cols[:hcCPU], widths[:hcCPU], cells[:hcCPU])
@@ -128,7 +131,7 @@ func (t *Tab) hostRow(ctx view.Context, cols []widgets.Column, widths []int, cel
 	cells[hcUp] = st.OK.Render("up")
 	cells[hcCPU] = figure(ctx, h.CPUBusyPercent, f.cpu, pct)
 	if widths[hcSpark] > 0 {
-		if sp := t.sparks.lines[sparkKey{source, h.Instance}]; sp != nil {
+		if sp := t.sparks.lines[sparkKey{s.id.Name, h.Instance}]; sp != nil {
 			cells[hcSpark] = widgets.SparklineIn(st, sp, widths[hcSpark], widgets.SparkScale{Hi: 100})
 		}
 	}

@@ -65,8 +65,17 @@ type problemHost struct {
 // judge counts the snapshot's problems, worst first.
 func (s *sourceState) judge(th view.Thresholds, pth PGThresholds) {
 	s.worst, s.down, s.over, s.pgBad = s.worst[:0], 0, 0, 0
+	s.shared = nil
+	seen := make(map[string]bool, len(s.snap.Hosts))
 	for i := range s.snap.Hosts {
 		h := &s.snap.Hosts[i]
+		if seen[h.Name] {
+			if s.shared == nil {
+				s.shared = map[string]bool{}
+			}
+			s.shared[h.Name] = true
+		}
+		seen[h.Name] = true
 		f := judge(h, th)
 		if !f.any() {
 			continue

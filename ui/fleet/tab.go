@@ -132,6 +132,9 @@ type sourceState struct {
 	worst        []problemHost
 	down, over   int
 	pgBad, ctAll int
+	// shared are display names that several hosts have (exporters on one
+	// machine under different ports): those rows show their instance.
+	shared map[string]bool
 }
 
 // Tab is the Fleet tab: a router between the sub-views — the hosts table

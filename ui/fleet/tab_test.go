@@ -407,3 +407,20 @@ func TestPostgresRowOpensItsHost(t *testing.T) {
 		t.Errorf("esc does not come back to the PostgreSQL view:\n%s", f)
 	}
 }
+
+// TestSharedNamesShowInstance: hosts whose names are the same once the
+// port is stripped (two exporters on one machine) show their instance.
+func TestSharedNamesShowInstance(t *testing.T) {
+	ctx := testCtx(100, 20)
+	s := fixture.Fleet(fixture.Now(), 8)
+	twin := s.Hosts[1]
+	twin.Instance = "db-2.prod:9101"
+	s.Hosts = append(s.Hosts, twin)
+	tab := New(ctx.Styles, Options{})
+	tab.Update(view.SizeMsg{Width: 100, Height: 20})
+	tab.Update(fixture.FleetUpdate(s))
+	got := names(tab.View(ctx))
+	if !slices.Contains(got, "db-2.prod:9100") || !slices.Contains(got, "db-2.prod:9101") || !slices.Contains(got, "db-1.prod") {
+		t.Errorf("names %v", got)
+	}
+}
