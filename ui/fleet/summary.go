@@ -69,7 +69,11 @@ func (t *Tab) SummaryLines(ctx view.Context, width, height int) []view.SummaryLi
 			break
 		}
 		j := &view.Jump{Source: p.s.id, What: view.JumpHost, Instance: p.h.Instance}
-		text := "! " + sanitize.Line(p.h.Name) + " " + problemText(p.problemHost)
+		name := p.h.Name
+		if p.s.shared[name] {
+			name = p.h.Instance
+		}
+		text := "! " + sanitize.Line(name) + " " + problemText(p.problemHost)
 		out = append(out, view.SummaryLine{Text: st.Bad.Render(widgets.Truncate(text, width)), Jump: j})
 	}
 	if len(out) > height {
