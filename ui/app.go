@@ -164,7 +164,8 @@ func newModel(ctx context.Context, opts Options, styles *theme.Styles, sub *coll
 		interval = collectors.DefaultInterval
 	}
 	flow := newActionFlow(ctx, opts, styles, now)
-	tabs := buildTabs(styles, tabDeps{Context: ctx, Allowed: flow.allowed, Redact: opts.Redact, DockerEngines: opts.DockerEngines, PostgresThresholds: opts.PostgresThresholds})
+	tabs := buildTabs(styles, tabDeps{Context: ctx, Allowed: flow.allowed, Redact: opts.Redact, DockerEngines: opts.DockerEngines, PostgresThresholds: opts.PostgresThresholds,
+		Fleet: hasFleet(opts), FleetSources: opts.FleetSources, FleetLive: opts.FleetLive, Thresholds: opts.Thresholds.WithDefaults()})
 	titles := make([]string, len(tabs))
 	for i, t := range tabs {
 		titles[i] = t.Title()
@@ -336,14 +337,13 @@ func (m *model) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.ReadOnly):
 		return m.toggleSessionReadOnly()
 	case key.Matches(msg, m.keys.Next):
-		m.active = (m.active + 1) % len(m.tabs)
+		return m.focus((m.active + 1) % len(m.tabs))
 	case key.Matches(msg, m.keys.Prev):
-		m.active = (m.active + len(m.tabs) - 1) % len(m.tabs)
+		return m.focus((m.active + len(m.tabs) - 1) % len(m.tabs))
 	default:
 		for i, b := range m.keys.Jump {
 			if key.Matches(msg, b) {
-				m.active = i
-				return nil
+				return m.focus(i)
 			}
 		}
 		if !m.showHelp {
@@ -383,12 +383,24 @@ func (m *model) toggleSessionReadOnly() tea.Cmd {
 func (m *model) open(msg view.JumpMsg) tea.Cmd {
 	for i, t := range m.tabs {
 		if o, ok := t.(view.Opener); ok && o.Opens(msg.Jump) {
-			m.active = i
-			return m.toFocused(msg)
+			return tea.Batch(m.focus(i), m.toFocused(msg))
 		}
 	}
 	m.flow.setStatus(true, "no tab shows "+msg.Source.String())
 	return nil
+}
+
+// focus makes tab i the focused one and tells both tabs (view.FocusMsg),
+// so a tab that asks for data only while it is seen can start and stop.
+func (m *model) focus(i int) tea.Cmd {
+	if i == m.active {
+		return nil
+	}
+	var was, now tea.Cmd
+	m.tabs[m.active], was = m.tabs[m.active].Update(view.FocusMsg{})
+	m.active = i
+	m.tabs[i], now = m.tabs[i].Update(view.FocusMsg{Focused: true})
+	return tea.Batch(was, now)
 }
 
 func (m *model) toFocused(msg tea.Msg) tea.Cmd {

@@ -12,6 +12,7 @@ import (
 	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/ui/backups"
 	"github.com/stacktop/stacktop/ui/docker"
+	"github.com/stacktop/stacktop/ui/fleet"
 	"github.com/stacktop/stacktop/ui/postgres"
 	"github.com/stacktop/stacktop/ui/view"
 )
@@ -49,6 +50,13 @@ type Options struct {
 	// logs on demand, by Docker source name (docker.FromCollector wraps the
 	// hub's collector); a source without one shows "detail unavailable".
 	DockerEngines map[string]docker.Engine
+	// FleetSources answer the Fleet tab's host detail and sparklines, by
+	// Prometheus source name (a *fleet.Collector is one). The Fleet tab
+	// (5) exists when the hub has a Prometheus source or this names one.
+	FleetSources map[string]fleet.Source
+	// FleetLive are the [[postgres]] and [[docker]] targets a fleet
+	// host's detail can jump to (by prometheus_instance or host name).
+	FleetLive []fleet.LiveTarget
 	// Input, Output and Renderer are the terminal the dashboard draws on:
 	// nil means the process's stdin, stdout and a renderer for stdout. A
 	// served session passes its SSH channel and a renderer made from the

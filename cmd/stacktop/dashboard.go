@@ -32,6 +32,8 @@ func runDashboard(ctx context.Context, e *env, cfg *Config) int {
 
 		PostgresThresholds: cfg.PostgresThresholds,
 		DockerEngines:      dockerEngines(sources),
+		FleetSources:       fleetSources(sources),
+		FleetLive:          fleetLive(cfg, hostname()),
 	}
 	if closeActions := wireActions(&opts, cfg, e); closeActions != nil {
 		defer closeActions()
@@ -61,6 +63,13 @@ func dockerEngines(sources []collectors.Source) map[string]uidocker.Engine {
 		}
 	}
 	return out
+}
+
+// hostname is this machine's name, for matching local targets to fleet
+// hosts; "" when unknown.
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 // wireActions gives the dashboard the registry and the Runner. Watching

@@ -46,6 +46,7 @@ func runServe(ctx context.Context, e *env, cfg *Config) int {
 	base := ui.Options{
 		Interval: cfg.Interval, ReadOnly: cfg.ReadOnly, Redact: cfg.Redact, Thresholds: cfg.Thresholds,
 		PostgresThresholds: cfg.PostgresThresholds, DockerEngines: dockerEngines(sources),
+		FleetSources: fleetSources(sources), FleetLive: fleetLive(cfg, hostname()),
 	}
 	if closeActions := wireActions(&base, cfg, e); closeActions != nil {
 		defer closeActions()

@@ -30,6 +30,9 @@ const (
 	JumpBlocker
 	// JumpContainer is a container, by ID, shown in the list with its logs.
 	JumpContainer
+	// JumpHost is a fleet host, by its host label value (Instance), shown
+	// in the Fleet tab with its detail open.
+	JumpHost
 )
 
 // Jump names one thing the Overview shows, for the tab that owns it. It is
@@ -43,6 +46,8 @@ type Jump struct {
 	PID int
 	// Container is the container's ID (JumpContainer).
 	Container string
+	// Instance is a fleet host's host label value (JumpHost).
+	Instance string
 }
 
 // JumpMsg asks the root to focus the tab that Opens the Jump and then hands

@@ -15,6 +15,8 @@
 //     snapshot (a pointer type such as *host.Snapshot) or nil; type-assert it.
 //   - Size: a SizeMsg with the body's size is sent to every tab on start and
 //     on every resize, so Update can page and keep the selection visible.
+//   - Focus: when the user switches tabs (keys, or a jump), the tab left
+//     gets FocusMsg{} and the tab shown FocusMsg{Focused: true}.
 //   - Keys: tea.KeyMsg reaches only the focused tab, after the root has taken
 //     its global keys (see below), unless the tab's InputActive is true, in
 //     which case the tab gets every key but ctrl+c.
@@ -39,7 +41,7 @@
 //
 // # Global keys (taken by the root before the focused tab sees a key)
 //
-// ? help, tab/shift+tab and 1–4 switch tabs, ctrl+r switches the session's
+// ? help, tab/shift+tab and 1–5 switch tabs, ctrl+r switches the session's
 // read-only (a ReadOnlyMsg follows), q and ctrl+c quit; esc closes
 // the help overlay when it is open and otherwise goes to the tab (use it to
 // clear a filter or close a pane). Do not bind these in a tab.
@@ -121,6 +123,11 @@ type Context struct {
 	// the Overview uses it.
 	Summaries []Summarizer
 }
+
+// FocusMsg tells a tab it became the focused one (Focused) or stopped
+// being it, so a tab can ask for what only its screen needs (sparklines of
+// the rows shown) while it is seen. Tabs start unfocused but the first.
+type FocusMsg struct{ Focused bool }
 
 // SizeMsg tells a tab the size its View will be given.
 type SizeMsg struct {
