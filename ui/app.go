@@ -145,6 +145,10 @@ type model struct {
 	// next q quits. Any other key disarms it.
 	quitArmed bool
 
+	// frames caches drawn frames, shared with the other sessions of a
+	// served dashboard.
+	frames *view.FrameCache
+
 	// watchersOf and shared show the other sessions of a served dashboard.
 	watchersOf func() []string
 	shared     shared
@@ -176,7 +180,11 @@ func newModel(ctx context.Context, opts Options, styles *theme.Styles, sub *coll
 	}
 	keys := newGlobalKeys(titles)
 	keys.ReadOnly.SetEnabled(opts.Runner != nil && !opts.ReadOnly)
-	return &model{
+	frames := opts.Frames
+	if frames == nil {
+		frames = view.NewFrameCache(view.DefaultFrames)
+	}
+	return &model{frames: frames,
 		ctx: ctx, sub: sub, now: now, clock: now(), styles: styles,
 		interval: interval, readOnly: opts.ReadOnly, thresholds: opts.Thresholds.WithDefaults(),
 		tabs: tabs, flow: flow, keys: keys, help: h, watchersOf: opts.Watchers,

@@ -63,6 +63,11 @@ type Options struct {
 	// Watchers lists who watches this shared dashboard (the served users'
 	// names), for the header; nil when it is not shared.
 	Watchers func() []string
+	// Frames is the frame cache shared by every dashboard of the process
+	// (`stacktop serve` passes one to all its sessions, which then draw
+	// each distinct frame once between them); nil gives this dashboard a
+	// cache of its own.
+	Frames *view.FrameCache
 	// Now is the clock for the header, ages and staleness; time.Now when nil.
 	// Tests inject a fixed clock so screens are reproducible.
 	Now func() time.Time

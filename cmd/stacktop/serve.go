@@ -16,6 +16,7 @@ import (
 	"github.com/stacktop/stacktop/ui"
 	"github.com/stacktop/stacktop/ui/report"
 	"github.com/stacktop/stacktop/ui/serve"
+	"github.com/stacktop/stacktop/ui/view"
 )
 
 // serveCommand is `stacktop serve [--listen ADDR]`.
@@ -46,6 +47,8 @@ func runServe(ctx context.Context, e *env, cfg *Config) int {
 	base := ui.Options{
 		Interval: cfg.Interval, ReadOnly: cfg.ReadOnly, Redact: cfg.Redact, Thresholds: cfg.Thresholds,
 		PostgresThresholds: cfg.PostgresThresholds, DockerEngines: dockerEngines(sources),
+		// Sessions watching the same data draw the same frames: once.
+		Frames: view.NewFrameCache(view.DefaultFrames),
 	}
 	if closeActions := wireActions(&base, cfg, e); closeActions != nil {
 		defer closeActions()

@@ -120,6 +120,10 @@ type Context struct {
 	// Summaries holds the tabs offering an Overview box, in tab order. Only
 	// the Overview uses it.
 	Summaries []Summarizer
+	// Frames is the frame cache this dashboard shares with the others in
+	// the process (the sessions of `stacktop serve`); nil caches nothing.
+	// A view that uses it keys each frame on everything it draws from.
+	Frames *FrameCache
 }
 
 // SizeMsg tells a tab the size its View will be given.

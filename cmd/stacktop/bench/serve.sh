@@ -17,6 +17,9 @@
 # session; key-to-frame median <= 100 ms; first frame <= 300 ms after
 # authentication (the figure printed includes ssh's own connection and
 # authentication, so it is an upper bound).
+#
+# PROFILE_DIR=DIR also writes pprof CPU profiles of the whole runs of both
+# (DIR/local.pprof, DIR/serve.pprof): go tool pprof -top DIR/serve.pprof.
 set -euo pipefail
 secs=${1:-60}
 n=${2:-20}
@@ -31,7 +34,8 @@ sock="$work/tmux.sock"
 t() { tmux -S "$sock" "$@"; }
 cleanup() {
 	t kill-server 2>/dev/null || true
-	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
+	# serve writes its profile (PROFILE_DIR) as it stops: wait for it.
+	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -74,7 +78,8 @@ wait_for() { # PANE TEXT TIMEOUT_MS -> ms waited, or -1
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) {print "n/a"} else {print a[int((NR+1)/2)]}}'; }
 
 # 1. The local dashboard.
-t new-session -d -s local -x "$cols" -y "$rows" "$work/stacktop --config $work/config.toml"
+prof() { [ -n "${PROFILE_DIR:-}" ] && echo "STACKTOP_CPUPROFILE=$(cd "$PROFILE_DIR" && pwd)/$1.pprof"; true; }
+t new-session -d -s local -x "$cols" -y "$rows" "env $(prof local) $work/stacktop --config $work/config.toml"
 wait_for local:0 "[1 Overview]" 20000 >/dev/null
 sleep 3
 lpid=$(t display-message -p -t local '#{pane_pid}')
@@ -85,7 +90,7 @@ t send-keys -t local q
 local_cpu=$(awk -v d=$((l1 - l0)) -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.2f", d * 100 / hz / s}')
 
 # 2. serve with n sessions.
-"$work/stacktop" serve --config "$work/config.toml" >"$work/serve.out" 2>&1 &
+env $(prof serve) "$work/stacktop" serve --config "$work/config.toml" >"$work/serve.out" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/serve.out" && break; sleep 0.1; done
 sleep 2

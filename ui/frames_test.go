@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+	"unsafe"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/stacktop/stacktop/collectors"
+	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/theme"
+	"github.com/stacktop/stacktop/ui/view"
+)
+
+// sessionTwin is a served session drawing through the shared frame cache
+// and its twin drawing everything itself, fed the same messages.
+type sessionTwin struct {
+	name          string
+	shared, alone *model
+}
+
+func newSessionTwin(name string, frames *view.FrameCache, clock func() time.Time, profile termenv.Profile, watchers func() []string) sessionTwin {
+	mk := func(f *view.FrameCache) *model {
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(profile)
+		m := newModel(context.Background(), Options{Now: clock, Frames: f, Watchers: watchers}, theme.Default().Styles(r), nil)
+		if f == nil {
+			m.frames = nil // draws every frame itself
+		}
+		return m
+	}
+	return sessionTwin{name: name, shared: mk(frames), alone: mk(nil)}
+}
+
+func (s sessionTwin) send(msgs ...tea.Msg) {
+	for _, msg := range msgs {
+		s.shared.Update(msg)
+		s.alone.Update(msg)
+	}
+}
+
+// TestSharedFramesAreEachSessionsOwn: sessions of one served dashboard in
+// different states (size, colour profile, selection, tab, read-only, a
+// shorter history, other watchers, help open) draw through one frame
+// cache, interleaved, through ticks, polls, a source going stale and key
+// presses; every frame each one shows is the frame it draws by itself,
+// and sessions in the same state share the very same string.
+func TestSharedFramesAreEachSessionsOwn(t *testing.T) {
+	now := fixture.Now()
+	clock := func() time.Time { return now }
+	frames := view.NewFrameCache(view.DefaultFrames)
+	series := fixture.HostSeries(150, 300)
+	names := func(n ...string) func() []string { return func() []string { return n } }
+	twins := []sessionTwin{
+		newSessionTwin("base", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("same as base", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("smaller", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("no colour", frames, clock, termenv.Ascii, names("otto", "vera")),
+		newSessionTwin("true colour", frames, clock, termenv.TrueColor, names("otto", "vera")),
+		newSessionTwin("selects", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("host tab", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("later", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("other watchers", frames, clock, termenv.ANSI256, names("otto")),
+		newSessionTwin("help", frames, clock, termenv.ANSI256, names("otto", "vera")),
+	}
+	for _, s := range twins {
+		size := tea.WindowSizeMsg{Width: 120, Height: 40}
+		if s.name == "smaller" {
+			size = tea.WindowSizeMsg{Width: 100, Height: 30}
+		}
+		s.send(size)
+		if s.name == "later" {
+			s.send(hubMsg(series[140:])) // joined later: a shorter history
+		} else {
+			s.send(hubMsg(series))
+		}
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, s := range twins {
+			if got, want := s.shared.View(), s.alone.View(); got != want {
+				t.Fatalf("%s, session %q: the shared frame is not its own:\n%s\n--- its own:\n%s", step, s.name, got, want)
+			}
+		}
+		if a, b := twins[0].shared.View(), twins[1].shared.View(); unsafe.StringData(a) != unsafe.StringData(b) {
+			t.Fatalf("%s: two sessions in the same state drew their frames each (no sharing)", step)
+		}
+	}
+	check("start")
+	twins[5].send(splitKeysMsgs("jj")...)
+	twins[6].send(splitKeysMsgs("2")...)
+	twins[9].send(splitKeysMsgs("?")...)
+	check("keys")
+	for i := range 3 {
+		now = now.Add(time.Second)
+		for _, s := range twins {
+			s.send(tickMsg(now))
+		}
+		check("tick")
+		if i == 1 {
+			now = now.Add(time.Second)
+			u := fixture.HostUpdate(fixture.Host(now, 300, 150+i))
+			for _, s := range twins {
+				s.send(hubMsg{u})
+			}
+			check("poll")
+		}
+	}
+	twins[5].send(splitKeysMsgs("k")...)
+	twins[3].send(splitKeysMsgs("j")...)
+	check("more keys")
+	// The host stops answering: its figures turn to history, then stale.
+	for range 8 {
+		now = now.Add(time.Second)
+		for _, s := range twins {
+			s.send(tickMsg(now))
+		}
+		check("no polls")
+	}
+	down := collectors.Update{Source: fixture.HostID(), Snapshot: twins[0].shared.latest[fixture.HostID()].Snapshot,
+		LastGood: now.Add(-9 * time.Second), PolledAt: now, Interval: fixture.Interval, Err: io.ErrUnexpectedEOF}
+	for _, s := range twins {
+		s.send(hubMsg{down})
+	}
+	check("down")
+}
+
+func splitKeysMsgs(s string) []tea.Msg {
+	var out []tea.Msg
+	for _, k := range splitKeys(s) {
+		out = append(out, k)
+	}
+	return out
+}
