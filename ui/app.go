@@ -77,6 +77,9 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Output != nil {
 		progOpts = append(progOpts, tea.WithOutput(opts.Output))
 	}
+	if !alignFrames(ctx, time.Now) {
+		return nil // stopped while waiting: the terminal is untouched
+	}
 	p := tea.NewProgram(m, progOpts...)
 	// Quit blocks until the event loop takes the message, or Run has
 	// returned. stopQuit is deferred after cancel so it runs first: a Run
@@ -98,6 +101,30 @@ func Run(ctx context.Context, opts Options) error {
 		return nil // an interrupt message: a normal way to stop
 	default:
 		return fmt.Errorf("ui: %w", err)
+	}
+}
+
+// alignFrames waits for the next frame boundary of the wall clock (a
+// multiple of the frame period) and reports whether ctx is still live.
+//
+// bubbletea's renderer wakes on its own ticker, started with the program;
+// the tickers of programs started on a common boundary tick together, and
+// the Go runtime fires timers due together in one wake-up. Twenty served
+// sessions on tickers of scattered phases cost the process about three
+// times the CPU of the same tickers in step (a measured 1.3% of a core
+// against 0.45% for 20 at 15 fps), more than all their drawing. The wait
+// is at most one frame (67 ms), once, before the first frame.
+func alignFrames(ctx context.Context, now func() time.Time) bool {
+	period := time.Second / frameRate
+	t := now()
+	wait := t.Truncate(period).Add(period).Sub(t)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
