@@ -145,3 +145,20 @@ func TestHostFiguresAsHistory(t *testing.T) {
 		t.Errorf("the Memory line is not drawn in the history style %q:\n%q", want, tab.View(cctx))
 	}
 }
+
+// TestHeadLinesCountsWhatIsDrawn: headLines, which sizes the boxes before
+// anything is drawn, is the number of lines draw puts above them — before
+// the first poll, with a few processes and with many.
+func TestHeadLinesCountsWhatIsDrawn(t *testing.T) {
+	ctx := testCtx(120, 40)
+	for _, nprocs := range []int{-1, 2, 300} {
+		tab := New()
+		if nprocs >= 0 {
+			tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now(), nprocs, 0)))
+		}
+		body := tab.draw(ctx, nil).body
+		if got, want := tab.headLines(), len(strings.Split(body, "\n")); got != want {
+			t.Errorf("%d processes: headLines %d, draw drew %d lines:\n%s", nprocs, got, want, body)
+		}
+	}
+}
