@@ -211,8 +211,8 @@ func newModel(ctx context.Context, opts Options, styles *theme.Styles, sub *coll
 	if frames == nil {
 		frames = view.NewFrameCache(view.DefaultFrames)
 	}
-	return &model{frames: frames,
-		ctx: ctx, sub: sub, now: now, clock: now(), styles: styles,
+	return &model{
+		ctx: ctx, sub: sub, now: now, clock: now(), styles: styles, frames: frames,
 		interval: interval, readOnly: opts.ReadOnly, thresholds: opts.Thresholds.WithDefaults(),
 		tabs: tabs, flow: flow, keys: keys, help: h, watchersOf: opts.Watchers,
 		latest: map[collectors.SourceID]collectors.Update{},

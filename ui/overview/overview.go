@@ -35,6 +35,11 @@ type Tab struct {
 
 	top []*hs.Process
 
+	// histKey is the sparklines' samples hashed for frameKey, by the
+	// cache histFrames; recomputed after record changes them.
+	histKey    uint64
+	histFrames *view.FrameCache
+
 	launch launch
 	keys   KeyMap
 }
@@ -80,6 +85,7 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 	}
 	t.snap, t.lastTaken = s, s.Taken
 	t.record(s)
+	t.histFrames = nil
 	t.top = uihost.TopCPU(s.Processes.List, topN)
 	return t, nil
 }

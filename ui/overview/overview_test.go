@@ -162,3 +162,19 @@ func TestHeadLinesCountsWhatIsDrawn(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryKeyFollowsSamples: the sparklines' part of the frame key
+// changes with every sample recorded, and only then.
+func TestHistoryKeyFollowsSamples(t *testing.T) {
+	frames := view.NewFrameCache(view.DefaultFrames)
+	tab := New()
+	tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now(), 20, 0)))
+	k1 := tab.historyKey(frames)
+	if tab.historyKey(frames) != k1 {
+		t.Fatal("the key moved without a new sample")
+	}
+	tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now().Add(2*time.Second), 20, 1)))
+	if tab.historyKey(frames) == k1 {
+		t.Error("a recorded sample left the key as it was: sessions with other sparklines would share frames")
+	}
+}

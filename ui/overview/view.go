@@ -114,6 +114,19 @@ func (t *Tab) boxInputs(ctx view.Context) []boxInput {
 	return out
 }
 
+// historyKey is the sparklines' samples, hashed once per poll rather than
+// on every frame.
+func (t *Tab) historyKey(frames *view.FrameCache) uint64 {
+	if t.histFrames != frames || frames == nil {
+		k := frames.Key()
+		for _, h := range [...]*widgets.History{t.cpu, t.mem, t.swap, t.load, t.fs, t.disk, t.net} {
+			k.Floats(h.Len(), h.At)
+		}
+		t.histKey, t.histFrames = k.Sum(), frames
+	}
+	return t.histKey
+}
+
 // frameKey is everything draw reads: ctx, the host's update and snapshot
 // (immutable, so their identity stands for their content), the sparklines'
 // samples, the selection and the boxes' lines.
@@ -130,9 +143,7 @@ func (t *Tab) frameKey(ctx view.Context, boxes []boxInput) view.FrameKey {
 		k.Uint(uint64(reflect.ValueOf(t.snap).Pointer()))
 		k.Time(t.snap.Taken)
 	}
-	for _, h := range [...]*widgets.History{t.cpu, t.mem, t.swap, t.load, t.fs, t.disk, t.net} {
-		k.Floats(h.Len(), h.At)
-	}
+	k.Uint(t.historyKey(ctx.Frames))
 	k.Bool(t.launch.selected)
 	k.Jump(t.launch.sel)
 	k.Int(len(boxes))

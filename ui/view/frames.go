@@ -105,6 +105,10 @@ type FrameKey struct {
 	buf [8]byte
 }
 
+// Sum is the key's hash: a part of a key another key may add with Uint
+// (something hashed once and added to many keys).
+func (k *FrameKey) Sum() uint64 { return k.h.Sum64() }
+
 // Uint adds v.
 func (k *FrameKey) Uint(v uint64) {
 	binary.LittleEndian.PutUint64(k.buf[:], v)
