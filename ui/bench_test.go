@@ -69,13 +69,22 @@ func BenchmarkHostUpdate(b *testing.B) {
 // BenchmarkSessionsTick is one clock tick (a second) of n dashboards at
 // 120x40 on the Overview in 256 colours, as the sessions of `stacktop
 // serve` draw it: each takes the tick and draws its frame, sharing one
-// frame cache. Only the host is watched, as in cmd/stacktop/bench/serve.sh. One op is the second for all n sessions; compare
+// frame cache (unshared: each its own, as before they shared). Only the
+// host is watched, as in cmd/stacktop/bench/serve.sh. One op is the second for all n sessions; compare
 // sessions=20 with sessions=1 (issue 11: serve's CPU at most 2x one local
 // dashboard's, the hub's polling included, so the per-session part must
 // be a small fraction of a frame).
 func BenchmarkSessionsTick(b *testing.B) {
-	for _, n := range []int{1, 20} {
-		b.Run(fmt.Sprintf("sessions=%d", n), func(b *testing.B) {
+	for _, c := range []struct {
+		n      int
+		shared bool
+	}{{1, true}, {20, true}, {20, false}} {
+		name := fmt.Sprintf("sessions=%d", c.n)
+		if !c.shared {
+			name += ",unshared"
+		}
+		n := c.n
+		b.Run(name, func(b *testing.B) {
 			now := fixture.Now()
 			clock := func() time.Time { return now }
 			frames := view.NewFrameCache(view.DefaultFrames)
@@ -86,7 +95,11 @@ func BenchmarkSessionsTick(b *testing.B) {
 			for i := range models {
 				r := lipgloss.NewRenderer(io.Discard)
 				r.SetColorProfile(termenv.ANSI256)
-				m := newModel(context.Background(), Options{Now: clock, Frames: frames}, theme.Default().Styles(r), nil)
+				opts := Options{Now: clock, Frames: frames}
+				if !c.shared {
+					opts.Frames = nil // each its own, as before serve shared them
+				}
+				m := newModel(context.Background(), opts, theme.Default().Styles(r), nil)
 				send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
 				send(m, series)
 				models[i] = m
