@@ -137,3 +137,25 @@ func splitKeysMsgs(s string) []tea.Msg {
 	}
 	return out
 }
+
+// TestAlignFramesWaitsForABoundary: the wait ends on the next multiple of
+// the frame period (the fake clock says how long that is) and gives up
+// when ctx ends first.
+func TestAlignFramesWaitsForABoundary(t *testing.T) {
+	period := time.Second / frameRate
+	// One millisecond short of a boundary: the wait is about a millisecond,
+	// not a period.
+	at := time.Unix(1_000_000, 0).Add(period - time.Millisecond)
+	start := time.Now()
+	if !alignFrames(context.Background(), func() time.Time { return at }) {
+		t.Fatal("alignFrames gave up with a live context")
+	}
+	if waited := time.Since(start); waited > period+time.Second { // a liveness bound only
+		t.Errorf("waited %v for a boundary 1ms away", waited)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if alignFrames(ctx, func() time.Time { return time.Unix(1_000_000, 0).Add(time.Millisecond) }) {
+		t.Error("alignFrames went on with an ended context")
+	}
+}
