@@ -195,7 +195,7 @@ func newModel(ctx context.Context, opts Options, styles *theme.Styles, sub *coll
 		interval = collectors.DefaultInterval
 	}
 	flow := newActionFlow(ctx, opts, styles, now)
-	tabs := buildTabs(styles, tabDeps{Context: ctx, Allowed: flow.allowed, Redact: opts.Redact, DockerEngines: opts.DockerEngines, PostgresThresholds: opts.PostgresThresholds})
+	tabs := buildTabs(styles, tabDeps{Context: ctx, Allowed: flow.allowed, Redact: opts.Redact, DockerEngines: opts.DockerEngines, PostgresThresholds: opts.PostgresThresholds, HostHistory: opts.HostHistory})
 	titles := make([]string, len(tabs))
 	for i, t := range tabs {
 		titles[i] = t.Title()

@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/overview"
 	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 )
@@ -87,7 +88,7 @@ func BenchmarkSessionsTick(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			now := fixture.Now()
 			clock := func() time.Time { return now }
-			frames := view.NewFrameCache(view.DefaultFrames)
+			frames, hist := view.NewFrameCache(view.DefaultFrames), overview.NewHistory()
 			// One hub: every session gets the same updates. Only the host
 			// is watched, as in cmd/stacktop/bench/serve.sh.
 			series := hubMsg(fixture.HostSeries(150, 300))
@@ -95,9 +96,9 @@ func BenchmarkSessionsTick(b *testing.B) {
 			for i := range models {
 				r := lipgloss.NewRenderer(io.Discard)
 				r.SetColorProfile(termenv.ANSI256)
-				opts := Options{Now: clock, Frames: frames}
+				opts := Options{Now: clock, Frames: frames, HostHistory: hist}
 				if !c.shared {
-					opts.Frames = nil // each its own, as before serve shared them
+					opts.Frames, opts.HostHistory = nil, nil // each its own, as before serve shared them
 				}
 				m := newModel(context.Background(), opts, theme.Default().Styles(r), nil)
 				send(m, tea.WindowSizeMsg{Width: 120, Height: 40})

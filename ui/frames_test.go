@@ -13,6 +13,7 @@ import (
 
 	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
+	"github.com/stacktop/stacktop/ui/overview"
 	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 )
@@ -24,11 +25,11 @@ type sessionTwin struct {
 	shared, alone *model
 }
 
-func newSessionTwin(name string, frames *view.FrameCache, clock func() time.Time, profile termenv.Profile, watchers func() []string) sessionTwin {
+func newSessionTwin(name string, frames *view.FrameCache, hist *overview.History, clock func() time.Time, profile termenv.Profile, watchers func() []string) sessionTwin {
 	mk := func(f *view.FrameCache) *model {
 		r := lipgloss.NewRenderer(io.Discard)
 		r.SetColorProfile(profile)
-		m := newModel(context.Background(), Options{Now: clock, Frames: f, Watchers: watchers}, theme.Default().Styles(r), nil)
+		m := newModel(context.Background(), Options{Now: clock, Frames: f, HostHistory: hist, Watchers: watchers}, theme.Default().Styles(r), nil)
 		if f == nil {
 			m.frames = nil // draws every frame itself
 		}
@@ -45,28 +46,31 @@ func (s sessionTwin) send(msgs ...tea.Msg) {
 }
 
 // TestSharedFramesAreEachSessionsOwn: sessions of one served dashboard in
-// different states (size, colour profile, selection, tab, read-only, a
-// shorter history, other watchers, help open) draw through one frame
-// cache, interleaved, through ticks, polls, a source going stale and key
-// presses; every frame each one shows is the frame it draws by itself,
-// and sessions in the same state share the very same string.
+// different states (size, colour profile, selection, tab, other watchers,
+// help open, a sparkline history of its own and shorter) draw through one
+// frame cache, interleaved, through ticks, polls, a source going stale and
+// key presses; every frame each one shows is the frame it draws by itself,
+// and sessions in the same state share the very same string — a session
+// that joined later too, as the sparkline history is shared.
 func TestSharedFramesAreEachSessionsOwn(t *testing.T) {
 	now := fixture.Now()
 	clock := func() time.Time { return now }
 	frames := view.NewFrameCache(view.DefaultFrames)
 	series := fixture.HostSeries(150, 300)
 	names := func(n ...string) func() []string { return func() []string { return n } }
+	hist, own := overview.NewHistory(), overview.NewHistory()
 	twins := []sessionTwin{
-		newSessionTwin("base", frames, clock, termenv.ANSI256, names("otto", "vera")),
-		newSessionTwin("same as base", frames, clock, termenv.ANSI256, names("otto", "vera")),
-		newSessionTwin("smaller", frames, clock, termenv.ANSI256, names("otto", "vera")),
-		newSessionTwin("no colour", frames, clock, termenv.Ascii, names("otto", "vera")),
-		newSessionTwin("true colour", frames, clock, termenv.TrueColor, names("otto", "vera")),
-		newSessionTwin("selects", frames, clock, termenv.ANSI256, names("otto", "vera")),
-		newSessionTwin("host tab", frames, clock, termenv.ANSI256, names("otto", "vera")),
-		newSessionTwin("later", frames, clock, termenv.ANSI256, names("otto", "vera")),
-		newSessionTwin("other watchers", frames, clock, termenv.ANSI256, names("otto")),
-		newSessionTwin("help", frames, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("base", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("same as base", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("smaller", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("no colour", frames, hist, clock, termenv.Ascii, names("otto", "vera")),
+		newSessionTwin("true colour", frames, hist, clock, termenv.TrueColor, names("otto", "vera")),
+		newSessionTwin("selects", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("host tab", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("own history", frames, own, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("other watchers", frames, hist, clock, termenv.ANSI256, names("otto")),
+		newSessionTwin("help", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
+		newSessionTwin("joins later", frames, hist, clock, termenv.ANSI256, names("otto", "vera")),
 	}
 	for _, s := range twins {
 		size := tea.WindowSizeMsg{Width: 120, Height: 40}
@@ -74,9 +78,12 @@ func TestSharedFramesAreEachSessionsOwn(t *testing.T) {
 			size = tea.WindowSizeMsg{Width: 100, Height: 30}
 		}
 		s.send(size)
-		if s.name == "later" {
-			s.send(hubMsg(series[140:])) // joined later: a shorter history
-		} else {
+		switch s.name {
+		case "own history":
+			s.send(hubMsg(series[140:])) // a shorter history of its own
+		case "joins later":
+			s.send(hubMsg(series[len(series)-1:])) // the hub's latest only
+		default:
 			s.send(hubMsg(series))
 		}
 	}
@@ -87,8 +94,10 @@ func TestSharedFramesAreEachSessionsOwn(t *testing.T) {
 				t.Fatalf("%s, session %q: the shared frame is not its own:\n%s\n--- its own:\n%s", step, s.name, got, want)
 			}
 		}
-		if a, b := twins[0].shared.View(), twins[1].shared.View(); unsafe.StringData(a) != unsafe.StringData(b) {
-			t.Fatalf("%s: two sessions in the same state drew their frames each (no sharing)", step)
+		for _, other := range []int{1, len(twins) - 1} {
+			if a, b := twins[0].shared.View(), twins[other].shared.View(); unsafe.StringData(a) != unsafe.StringData(b) {
+				t.Fatalf("%s: %q drew its own frame in the state of %q (no sharing)", step, twins[other].name, twins[0].name)
+			}
 		}
 	}
 	check("start")

@@ -18,7 +18,7 @@ import (
 // actions are allowed.
 func buildTabs(st *theme.Styles, d tabDeps) []view.Tab {
 	return []view.Tab{
-		overview.New(),
+		overview.New(d.HostHistory),
 		host.New(st, host.Options{Allowed: d.Allowed}),
 		postgres.New(st, postgres.Options{Redact: d.Redact, Allowed: d.Allowed, Thresholds: d.PostgresThresholds}),
 		docker.New(st, docker.Options{Redact: d.Redact, Allowed: d.Allowed, Engines: d.DockerEngines, Context: d.Context}),
@@ -40,4 +40,7 @@ type tabDeps struct {
 	DockerEngines map[string]docker.Engine
 	// PostgresThresholds decide what the Postgres tab flags.
 	PostgresThresholds postgres.Thresholds
+	// HostHistory is the Overview's sparkline samples, shared by the
+	// sessions of a served dashboard (nil: its own).
+	HostHistory *overview.History
 }

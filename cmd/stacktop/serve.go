@@ -14,6 +14,7 @@ import (
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/ui"
+	"github.com/stacktop/stacktop/ui/overview"
 	"github.com/stacktop/stacktop/ui/report"
 	"github.com/stacktop/stacktop/ui/serve"
 	"github.com/stacktop/stacktop/ui/view"
@@ -48,7 +49,7 @@ func runServe(ctx context.Context, e *env, cfg *Config) int {
 		Interval: cfg.Interval, ReadOnly: cfg.ReadOnly, Redact: cfg.Redact, Thresholds: cfg.Thresholds,
 		PostgresThresholds: cfg.PostgresThresholds, DockerEngines: dockerEngines(sources),
 		// Sessions watching the same data draw the same frames: once.
-		Frames: view.NewFrameCache(view.DefaultFrames),
+		Frames: view.NewFrameCache(view.DefaultFrames), HostHistory: overview.NewHistory(),
 	}
 	if closeActions := wireActions(&base, cfg, e); closeActions != nil {
 		defer closeActions()
