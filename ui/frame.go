@@ -28,16 +28,28 @@ func (m *model) View() string {
 		return widgets.Fit(widgets.Truncate(msg, m.width), m.width, m.height)
 	}
 	ctx := m.viewContext()
-	var body string
-	if m.flow.helpOpen() {
-		body = m.flowHelpOverlay(ctx)
-	} else if m.flow.active() {
-		body = m.flow.view(ctx)
-	} else if m.showHelp {
-		body = m.helpOverlay(ctx)
-	} else {
-		body = m.tabs[m.active].View(ctx)
+	switch {
+	case m.flow.helpOpen():
+		return m.compose(ctx, m.flowHelpOverlay(ctx))
+	case m.flow.active():
+		return m.compose(ctx, m.flow.view(ctx))
+	case m.showHelp:
+		return m.compose(ctx, m.helpOverlay(ctx))
 	}
+	// The focused tab, in the frame the other sessions of a served
+	// dashboard most likely drew already: the key is all compose draws.
+	body := m.tabs[m.active].View(ctx)
+	k := m.frames.Key()
+	k.String("root")
+	k.Context(ctx)
+	m.chromeKey(&k)
+	k.String(body)
+	return m.frames.Do(k, func() any { return m.compose(ctx, body) }).(string)
+}
+
+// compose lays out the header, the tab bar, body and the bottom line at
+// exactly the terminal's size.
+func (m *model) compose(ctx view.Context, body string) string {
 	var b strings.Builder
 	b.Grow(m.width * m.height * 2)
 	b.WriteString(widgets.Fit(m.header(), m.width, 1))
@@ -48,6 +60,46 @@ func (m *model) View() string {
 	b.WriteByte('\n')
 	b.WriteString(widgets.Fit(m.bottomLine(), m.width, 1))
 	return b.String()
+}
+
+// chromeKey adds to k what the header, the tab bar and the bottom line
+// draw from (compose, with the tab's body outside the overlays), besides
+// the size and colour profile the view context brings.
+func (m *model) chromeKey(k *view.FrameKey) {
+	k.String(m.hostname())
+	k.Bool(m.readOnly || m.sessionRO)
+	k.String(m.shared.watchersLabel())
+	k.String(m.clock.Format("15:04:05"))
+	k.String(format.Interval(m.interval))
+	k.Int(len(m.sources))
+	for _, id := range m.sources {
+		mk := m.markOf(m.latest[id])
+		k.String(string(id.Kind))
+		k.String(id.Name)
+		k.Bool(mk.notFound)
+		k.Int(int(mk.health))
+		k.String(mk.age)
+		k.Bool(mk.stale)
+		k.Bool(mk.protected)
+	}
+	k.Int(m.active)
+	for _, t := range m.tabs {
+		k.String(t.Title())
+	}
+	k.String(m.flow.backgroundLine(m.clock))
+	k.Int(len(m.shared.others))
+	for _, o := range m.shared.others {
+		k.String(o)
+	}
+	status, bad := m.flow.statusLine(m.clock)
+	k.String(status)
+	k.Bool(bad)
+	k.Int(m.help.Width)
+	for _, b := range m.helpKeys().ShortHelp() {
+		k.Bool(b.Enabled())
+		k.String(b.Help().Key)
+		k.String(b.Help().Desc)
+	}
 }
 
 // bottomLine is the last action's outcome, when there is a recent one,
@@ -79,6 +131,7 @@ func (m *model) viewContext() view.Context {
 	ctx := view.Context{
 		Width: m.width, Height: m.bodyHeight(), Styles: m.styles, Now: m.clock,
 		ReadOnly: m.readOnly || m.sessionRO, Redact: m.flow.opts.Redact, Thresholds: m.thresholds,
+		Frames: m.frames,
 	}
 	for _, t := range m.tabs {
 		if s, ok := t.(view.Summarizer); ok {
@@ -113,13 +166,7 @@ func (m *model) flowHelpOverlay(ctx view.Context) string {
 // at last lets Fit cut the end.
 func (m *model) header() string {
 	st := m.styles
-	hostname := "—"
-	for _, id := range m.sources {
-		if hs, ok := m.latest[id].Snapshot.(*host.Snapshot); ok && id.Kind == collectors.KindHost {
-			hostname = sanitize.Line(hs.Hostname)
-			break
-		}
-	}
+	hostname := m.hostname()
 	badge := ""
 	if m.readOnly || m.sessionRO {
 		badge = "  " + st.Badge.Render(" READ-ONLY ")
@@ -159,34 +206,62 @@ func (m *model) header() string {
 // header stays still between polls.
 func (m *model) healthMark(u collectors.Update, short bool) string {
 	st := m.styles
+	mk := m.markOf(u)
 	name := sourceLabel(u.Source, short)
 	if short && u.Source.Name != "" && m.severalOf(u.Source.Kind) {
 		name = sanitize.Line(u.Source.Name)
 	}
 	var state string
-	switch h := u.Health(); {
-	case u.NotFound():
+	switch {
+	case mk.notFound:
 		state = st.Muted.Render("not found")
-	case h == collectors.HealthOK:
+	case mk.health == collectors.HealthOK:
 		state = st.OK.Render("ok")
-	case h == collectors.HealthDegraded:
+	case mk.health == collectors.HealthDegraded:
 		state = st.Warn.Render("degraded")
-	case h == collectors.HealthDown:
+	case mk.health == collectors.HealthDown:
 		state = st.Bad.Render("down")
 	default:
 		state = st.Muted.Render("waiting")
 	}
 	out := name + " " + state
-	if age := u.Age(m.clock); !u.LastGood.IsZero() && age > u.Interval*3/2 {
-		out += " " + st.Muted.Render(format.Duration(age))
+	if mk.age != "" {
+		out += " " + st.Muted.Render(mk.age)
 	}
-	if u.Stale(m.clock) {
+	if mk.stale {
 		out += " " + st.Warn.Render("stale")
 	}
-	if m.protected(u.Source) {
+	if mk.protected {
 		out += " " + st.Badge.Render("protected")
 	}
 	return out
+}
+
+// mark is what a source's health mark says, before styling: all that
+// healthMark draws besides the source's name.
+type mark struct {
+	notFound         bool
+	health           collectors.Health
+	age              string // "" unless the data is late
+	stale, protected bool
+}
+
+func (m *model) markOf(u collectors.Update) mark {
+	mk := mark{notFound: u.NotFound(), health: u.Health(), stale: u.Stale(m.clock), protected: m.protected(u.Source)}
+	if age := u.Age(m.clock); !u.LastGood.IsZero() && age > u.Interval*3/2 {
+		mk.age = format.Duration(age)
+	}
+	return mk
+}
+
+// hostname is the host's name for the header: the first host source's.
+func (m *model) hostname() string {
+	for _, id := range m.sources {
+		if hs, ok := m.latest[id].Snapshot.(*host.Snapshot); ok && id.Kind == collectors.KindHost {
+			return sanitize.Line(hs.Hostname)
+		}
+	}
+	return "—"
 }
 
 // protected reports whether the Runner asks for a typed name before every

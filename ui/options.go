@@ -13,6 +13,7 @@ import (
 	"github.com/stacktop/stacktop/ui/backups"
 	"github.com/stacktop/stacktop/ui/docker"
 	"github.com/stacktop/stacktop/ui/fleet"
+	"github.com/stacktop/stacktop/ui/overview"
 	"github.com/stacktop/stacktop/ui/postgres"
 	"github.com/stacktop/stacktop/ui/view"
 )
@@ -71,6 +72,16 @@ type Options struct {
 	// Watchers lists who watches this shared dashboard (the served users'
 	// names), for the header; nil when it is not shared.
 	Watchers func() []string
+	// Frames is the frame cache shared by every dashboard of the process
+	// (`stacktop serve` passes one to all its sessions, which then draw
+	// each distinct frame once between them); nil gives this dashboard a
+	// cache of its own.
+	Frames *view.FrameCache
+	// HostHistory holds the Overview's sparkline samples; `stacktop serve`
+	// passes one to all its sessions, so they draw the same sparklines (a
+	// session that joins sees the minutes before it) and so the same
+	// frames. Nil gives this dashboard a history of its own.
+	HostHistory *overview.History
 	// Now is the clock for the header, ages and staleness; time.Now when nil.
 	// Tests inject a fixed clock so screens are reproducible.
 	Now func() time.Time

@@ -20,7 +20,7 @@ import (
 // actions are allowed.
 func buildTabs(st *theme.Styles, d tabDeps) []view.Tab {
 	tabs := []view.Tab{
-		overview.New(),
+		overview.New(d.HostHistory),
 		host.New(st, host.Options{Allowed: d.Allowed}),
 		postgres.New(st, postgres.Options{Redact: d.Redact, Allowed: d.Allowed, Thresholds: d.PostgresThresholds}),
 		docker.New(st, docker.Options{Redact: d.Redact, Allowed: d.Allowed, Engines: d.DockerEngines, Context: d.Context}),
@@ -56,6 +56,9 @@ type tabDeps struct {
 	FleetLive    []fleet.LiveTarget
 	// Thresholds are the host thresholds, with their defaults.
 	Thresholds view.Thresholds
+	// HostHistory is the Overview's sparkline samples, shared by the
+	// sessions of a served dashboard (nil: its own).
+	HostHistory *overview.History
 }
 
 // hasFleet reports whether the dashboard watches a Prometheus source.

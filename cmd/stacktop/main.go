@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -24,7 +25,33 @@ import (
 )
 
 func main() {
-	os.Exit(run(signalContext(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+	stopProfile := startCPUProfile(os.Getenv("STACKTOP_CPUPROFILE"))
+	code := run(signalContext(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stopProfile()
+	os.Exit(code)
+}
+
+// startCPUProfile writes a pprof CPU profile of the whole run to path (a
+// developer's tool: the bench scripts set STACKTOP_CPUPROFILE to see where
+// serve's time goes); "" profiles nothing.
+func startCPUProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "stacktop: cpu profile: %v\n", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintf(os.Stderr, "stacktop: cpu profile: %v\n", err)
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // signalContext is the one owner of the stopping signals: SIGINT, SIGTERM

@@ -14,8 +14,10 @@ import (
 	"github.com/stacktop/stacktop/actions"
 	"github.com/stacktop/stacktop/collectors"
 	"github.com/stacktop/stacktop/ui"
+	"github.com/stacktop/stacktop/ui/overview"
 	"github.com/stacktop/stacktop/ui/report"
 	"github.com/stacktop/stacktop/ui/serve"
+	"github.com/stacktop/stacktop/ui/view"
 )
 
 // serveCommand is `stacktop serve [--listen ADDR]`.
@@ -47,6 +49,8 @@ func runServe(ctx context.Context, e *env, cfg *Config) int {
 		Interval: cfg.Interval, ReadOnly: cfg.ReadOnly, Redact: cfg.Redact, Thresholds: cfg.Thresholds,
 		PostgresThresholds: cfg.PostgresThresholds, DockerEngines: dockerEngines(sources),
 		FleetSources: fleetSources(sources), FleetLive: fleetLive(cfg, hostname()),
+		// Sessions watching the same data draw the same frames: once.
+		Frames: view.NewFrameCache(view.DefaultFrames), HostHistory: overview.NewHistory(),
 	}
 	if closeActions := wireActions(&base, cfg, e); closeActions != nil {
 		defer closeActions()

@@ -16,10 +16,10 @@ func TestGolden(t *testing.T) {
 	t.Run("waiting_80x21", func(t *testing.T) {
 		ctx := testCtx(80, 21)
 		ctx.Summaries = []view.Summarizer{fakeSummary{"Postgres", "main: waiting for first poll"}, fakeSummary{"Docker", "local: waiting for first poll"}}
-		golden.RequireEqual(t, []byte(New().View(ctx)))
+		golden.RequireEqual(t, []byte(New(nil).View(ctx)))
 	})
 	t.Run("hot_host_100x30", func(t *testing.T) {
-		tab := New()
+		tab := New(nil)
 		for i, u := range fixture.HostSeries(60, 20) {
 			s := fixture.Host(u.LastGood, 20, i)
 			s.CPU.Total.Busy = float64(40 + i) // climbing to 99%

@@ -31,18 +31,35 @@ type Tab struct {
 	snap      *hs.Snapshot
 	lastTaken time.Time
 
-	cpu, mem, swap, load, fs, disk, net *widgets.History
+	// history is the samples this Overview shares with the others of the
+	// process; series are the ones up to snap, drawn as sparklines.
+	history                             *History
+	series                              [numSeries]*widgets.History
+	cpu, mem, swap, load, fs, disk, net *widgets.History // series by name
 
 	top []*hs.Process
+
+	// histKey is the sparklines' samples hashed for frameKey, by the
+	// cache histFrames; recomputed after record changes them.
+	histKey    uint64
+	histFrames *view.FrameCache
 
 	launch launch
 	keys   KeyMap
 }
 
-// New returns an empty Overview.
-func New() *Tab {
-	h := func() *widgets.History { return widgets.NewHistory(historyLen) }
-	t := &Tab{cpu: h(), mem: h(), swap: h(), load: h(), fs: h(), disk: h(), net: h(), keys: newKeyMap()}
+// New returns an empty Overview drawing its sparklines from history,
+// shared with the other Overviews of the process; nil gives it its own.
+func New(history *History) *Tab {
+	if history == nil {
+		history = NewHistory()
+	}
+	t := &Tab{history: history, keys: newKeyMap()}
+	for i := range t.series {
+		t.series[i] = widgets.NewHistory(historyLen)
+	}
+	t.cpu, t.mem, t.swap, t.load = t.series[seriesCPU], t.series[seriesMem], t.series[seriesSwap], t.series[seriesLoad]
+	t.fs, t.disk, t.net = t.series[seriesFS], t.series[seriesDisk], t.series[seriesNet]
 	t.enableKeys()
 	return t
 }
@@ -80,27 +97,16 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 	}
 	t.snap, t.lastTaken = s, s.Taken
 	t.record(s)
+	t.histFrames = nil
 	t.top = uihost.TopCPU(s.Processes.List, topN)
 	return t, nil
 }
 
+// record adds s's samples to the shared history (unless another session
+// did) and draws the sparklines up to s.
 func (t *Tab) record(s *hs.Snapshot) {
-	nan := math.NaN()
-	if s.CPU.Valid {
-		t.cpu.Push(s.CPU.Total.Busy)
-	} else {
-		t.cpu.Push(nan)
-	}
-	t.mem.Push(percent(s.Memory.Used, s.Memory.Total))
-	t.swap.Push(percent(s.Memory.SwapUsed, s.Memory.SwapTotal))
-	t.load.Push(s.Load.Load1)
-	if f, ok := busiest(s.Filesystems); ok {
-		t.fs.Push(f.UsedPercent())
-	} else {
-		t.fs.Push(nan)
-	}
-	t.disk.Push(rateValue(uihost.SumRate(uihost.DiskTotals(s))))
-	t.net.Push(rateValue(uihost.SumRate(uihost.NetTotals(s))))
+	t.history.record(s)
+	t.history.fill(s.Taken, &t.series)
 }
 
 func percent(part, whole uint64) float64 {

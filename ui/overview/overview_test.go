@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	hs "github.com/stacktop/stacktop/collectors/host"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
@@ -34,7 +35,7 @@ func line(t *testing.T, frame, label string) string {
 }
 
 func TestThresholdsMarkProblems(t *testing.T) {
-	tab := New()
+	tab := New(nil)
 	ctx := testCtx(100, 30)
 	s := fixture.Host(fixture.Now(), 20, 0) // fs 93%, swap in use, CPU 42.5%
 	tab.Update(fixture.HostUpdate(s))
@@ -62,7 +63,7 @@ func TestThresholdsMarkProblems(t *testing.T) {
 }
 
 func TestHistoryOnePointPerSnapshot(t *testing.T) {
-	tab := New()
+	tab := New(nil)
 	u := fixture.HostUpdate(fixture.Host(fixture.Now(), 20, 0))
 	tab.Update(u)
 	tab.Update(u) // the hub repeats the last good snapshot after a failed poll
@@ -76,7 +77,7 @@ func TestHistoryOnePointPerSnapshot(t *testing.T) {
 	if n := tab.cpu.Len(); n != 1 {
 		t.Errorf("%d samples after replaying older polls", n)
 	}
-	fresh := New()
+	fresh := New(nil)
 	for _, up := range fixture.HostSeries(5, 20) {
 		fresh.Update(up)
 	}
@@ -86,7 +87,7 @@ func TestHistoryOnePointPerSnapshot(t *testing.T) {
 }
 
 func TestTopFive(t *testing.T) {
-	tab := New()
+	tab := New(nil)
 	tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now(), 500, 0)))
 	frame := tab.View(testCtx(120, 40))
 	for _, pid := range []string{"3100", "4711", "4712"} {
@@ -100,7 +101,7 @@ func TestTopFive(t *testing.T) {
 }
 
 func TestWaitingAndBoxes(t *testing.T) {
-	tab := New()
+	tab := New(nil)
 	ctx := testCtx(80, 21)
 	ctx.Summaries = []view.Summarizer{fakeSummary{"Postgres", "main: unreachable"}, fakeSummary{"Docker", "not configured"}}
 	frame := tab.View(ctx)
@@ -122,7 +123,7 @@ func (f fakeSummary) Summary(_ view.Context, _, _ int) string { return f.body }
 // The host's poll failed: its figures stay, dimmed, under an "as of"
 // title, and the styles mark them as history rather than live.
 func TestHostFiguresAsHistory(t *testing.T) {
-	tab := New()
+	tab := New(nil)
 	ctx := testCtx(100, 30)
 	s := fixture.Host(fixture.Now(), 20, 0)
 	u := fixture.HostUpdate(s)
@@ -143,5 +144,92 @@ func TestHostFiguresAsHistory(t *testing.T) {
 	cctx.Styles = theme.Default().Styles(r)
 	if want := cctx.Styles.History.Render(line(t, frame, "Memory")); !strings.Contains(tab.View(cctx), want) {
 		t.Errorf("the Memory line is not drawn in the history style %q:\n%q", want, tab.View(cctx))
+	}
+}
+
+// TestHeadLinesCountsWhatIsDrawn: headLines, which sizes the boxes before
+// anything is drawn, is the number of lines draw puts above them — before
+// the first poll, with a few processes and with many.
+func TestHeadLinesCountsWhatIsDrawn(t *testing.T) {
+	ctx := testCtx(120, 40)
+	for _, nprocs := range []int{-1, 2, 300} {
+		tab := New(nil)
+		if nprocs >= 0 {
+			tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now(), nprocs, 0)))
+		}
+		body := tab.draw(ctx, nil).body
+		if got, want := tab.headLines(), len(strings.Split(body, "\n")); got != want {
+			t.Errorf("%d processes: headLines %d, draw drew %d lines:\n%s", nprocs, got, want, body)
+		}
+	}
+}
+
+// TestHistoryKeyFollowsSamples: the sparklines' part of the frame key
+// changes with every sample recorded, and only then.
+func TestHistoryKeyFollowsSamples(t *testing.T) {
+	frames := view.NewFrameCache(view.DefaultFrames)
+	tab := New(nil)
+	tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now(), 20, 0)))
+	k1 := tab.historyKey(frames)
+	if tab.historyKey(frames) != k1 {
+		t.Fatal("the key moved without a new sample")
+	}
+	tab.Update(fixture.HostUpdate(fixture.Host(fixture.Now().Add(2*time.Second), 20, 1)))
+	if tab.historyKey(frames) == k1 {
+		t.Error("a recorded sample left the key as it was: sessions with other sparklines would share frames")
+	}
+}
+
+// TestSharedHistory: Overviews sharing a History (the sessions of serve)
+// draw the same sparklines: one that joins late shows the samples recorded
+// before it; one that lags shows those up to its own snapshot only, not
+// the newer samples others recorded; one with its own History does not see
+// them.
+func TestSharedHistory(t *testing.T) {
+	ctx := testCtx(120, 40)
+	hist := NewHistory()
+	early, own := New(hist), New(nil)
+	series := fixture.HostSeries(40, 20)
+	for _, u := range series {
+		early.Update(u)
+	}
+	own.Update(series[len(series)-1])
+	late := New(hist)
+	late.Update(series[len(series)-1])
+	if got, want := late.View(ctx), early.View(ctx); got != want {
+		t.Errorf("a late Overview draws other sparklines than the early one:\n%s\n--- early:\n%s", got, want)
+	}
+	if own.View(ctx) == early.View(ctx) {
+		t.Error("an Overview with a History of its own drew the samples of another")
+	}
+	lagging := New(hist)
+	next := fixture.HostUpdate(fixture.Host(fixture.Now().Add(fixture.Interval), 20, 40))
+	early.Update(next) // records a newer sample first
+	lagging.Update(series[len(series)-1])
+	if got, want := lagging.View(ctx), late.View(ctx); got != want {
+		t.Errorf("a lagging Overview draws the newer sample another recorded:\n%s\n--- at its snapshot:\n%s", got, want)
+	}
+	if early.cpu.Len() != 41 || lagging.cpu.Len() != 40 {
+		t.Errorf("samples drawn: %d by the Overview at the newest snapshot (want 41), %d by the lagging one (want 40)", early.cpu.Len(), lagging.cpu.Len())
+	}
+}
+
+// TestHistoryKeepsTheNewest: past its room a History drops its oldest
+// samples and an Overview still draws the newest historyLen.
+func TestHistoryKeepsTheNewest(t *testing.T) {
+	hist := NewHistory()
+	tab := New(hist)
+	const n = 2*(historyLen+historySlack) + 5
+	var last *hs.Snapshot
+	for i := range n {
+		last = fixture.Host(fixture.Now().Add(time.Duration(i)*time.Second), 2, i)
+		last.Load.Load1 = float64(i)
+		tab.Update(fixture.HostUpdate(last))
+	}
+	if len(hist.taken) > 2*(historyLen+historySlack) {
+		t.Errorf("the History holds %d samples, more than its room", len(hist.taken))
+	}
+	if tab.load.Len() != historyLen || tab.load.Last() != float64(n-1) || tab.load.At(0) != float64(n-historyLen) {
+		t.Errorf("drawn: %d samples from %v to %v, want %d from %d to %d", tab.load.Len(), tab.load.At(0), tab.load.Last(), historyLen, n-historyLen, n-1)
 	}
 }

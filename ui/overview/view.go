@@ -1,6 +1,7 @@
 package overview
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -22,21 +23,143 @@ const (
 
 // View implements view.Tab. It records the items the frame shows, in the
 // order j steps through them (see launch.items).
+//
+// The frame comes from ctx.Frames when another session (or this one, a
+// moment ago) drew it from the same inputs: every input goes into the key
+// (frameKey). The boxes' lines are asked of their tabs here, each time, as
+// they depend on those tabs' state; only the drawing is shared.
 func (t *Tab) View(ctx view.Context) string {
-	t.launch.items = t.launch.items[:0]
+	boxes := t.boxInputs(ctx)
+	f := ctx.Frames.Do(t.frameKey(ctx, boxes), func() any { return t.draw(ctx, boxes) }).(frame)
+	t.launch.items = append(t.launch.items[:0], f.items...)
+	return f.body
+}
+
+// frame is a drawn Overview: its text and the items it shows.
+type frame struct {
+	body  string
+	items []view.Jump
+}
+
+// draw renders the Overview from its state, ctx and the boxes' lines.
+func (t *Tab) draw(ctx view.Context, boxes []boxInput) frame {
+	var items []view.Jump
 	lines := t.metrics(ctx)
 	title := len(lines) + 1
 	lines = append(lines, "")
-	lines = append(lines, t.topProcesses(ctx)...)
+	lines = append(lines, t.topProcesses(ctx, &items)...)
 	if t.snap != nil && view.Historic(ctx, t.upd) {
 		// The host's figures are history: dimmed, the title says as of when.
 		view.DimLines(ctx, lines)
 		lines[title] = " " + view.AsOf(ctx, t.upd) + view.Dim(ctx, " · the host's figures are not live")
 	}
-	if rest := ctx.Height - len(lines) - 1; rest >= 4 && len(ctx.Summaries) > 0 {
-		lines = append(lines, "", t.boxes(ctx, min(rest, 14)))
+	if len(boxes) > 0 {
+		lines = append(lines, "", t.boxes(ctx, boxes, &items))
 	}
-	return strings.Join(lines, "\n")
+	return frame{body: strings.Join(lines, "\n"), items: items}
+}
+
+// headLines is how many lines the metrics and the top processes take
+// (TestHeadLinesCountsWhatIsDrawn holds it to what draw draws): the
+// boxes get the rest, and their tabs are asked for lines of that height
+// before anything is drawn.
+func (t *Tab) headLines() int {
+	if t.snap == nil {
+		return 1 + 1 + 1 // waiting line, blank, the top processes' title
+	}
+	return 7 + 1 + 2 + len(t.top) // metrics, blank, title and header, rows
+}
+
+// boxInput is one box of the Overview: its title and lines, asked of its
+// tab at the size the box gives it.
+type boxInput struct {
+	title string
+	lines []view.SummaryLine // with Jumps for a view.Launcher
+	inner int                // text width inside border and padding
+}
+
+// boxH is the boxes' height, and whether they are shown at all.
+func (t *Tab) boxH(ctx view.Context) (int, bool) {
+	rest := ctx.Height - t.headLines() - 1
+	if rest < 4 || len(ctx.Summaries) == 0 {
+		return 0, false
+	}
+	return min(rest, 14), true
+}
+
+// boxInputs asks every Summarizer for its box's lines, side by side across
+// the width.
+func (t *Tab) boxInputs(ctx view.Context) []boxInput {
+	h, ok := t.boxH(ctx)
+	if !ok {
+		return nil
+	}
+	n := len(ctx.Summaries)
+	w := ctx.Width / n
+	out := make([]boxInput, n)
+	for i, s := range ctx.Summaries {
+		bw := w
+		if i == n-1 {
+			bw = ctx.Width - w*(n-1)
+		}
+		inner := bw - 4 // border and padding
+		in := boxInput{title: s.SummaryTitle(), inner: inner}
+		if l, ok := s.(view.Launcher); ok {
+			in.lines = l.SummaryLines(ctx, inner, h-3)
+		} else {
+			in.lines = []view.SummaryLine{{Text: s.Summary(ctx, inner, h-3)}}
+		}
+		out[i] = in
+	}
+	return out
+}
+
+// historyKey is the sparklines' samples, hashed once per poll rather than
+// on every frame.
+func (t *Tab) historyKey(frames *view.FrameCache) uint64 {
+	if t.histFrames != frames || frames == nil {
+		k := frames.Key()
+		for _, h := range [...]*widgets.History{t.cpu, t.mem, t.swap, t.load, t.fs, t.disk, t.net} {
+			k.Floats(h.Len(), h.At)
+		}
+		t.histKey, t.histFrames = k.Sum(), frames
+	}
+	return t.histKey
+}
+
+// frameKey is everything draw reads: ctx, the host's update and snapshot
+// (immutable, so their identity stands for their content), the sparklines'
+// samples, the selection and the boxes' lines.
+func (t *Tab) frameKey(ctx view.Context, boxes []boxInput) view.FrameKey {
+	k := ctx.Frames.Key()
+	k.String("overview")
+	k.Context(ctx)
+	k.Bool(view.Historic(ctx, t.upd))
+	k.String(string(t.upd.Source.Kind))
+	k.String(t.upd.Source.Name)
+	k.Time(t.upd.LastGood)
+	k.Bool(t.snap != nil)
+	if t.snap != nil {
+		k.Uint(uint64(reflect.ValueOf(t.snap).Pointer()))
+		k.Time(t.snap.Taken)
+	}
+	k.Uint(t.historyKey(ctx.Frames))
+	k.Bool(t.launch.selected)
+	k.Jump(t.launch.sel)
+	k.Int(len(boxes))
+	for _, b := range boxes {
+		k.String(b.title)
+		k.Int(b.inner)
+		k.Int(len(b.lines))
+		for _, l := range b.lines {
+			k.String(l.Text)
+			k.Bool(l.Jump != nil)
+			if l.Jump != nil {
+				k.Jump(*l.Jump)
+			}
+		}
+	}
+	return k
 }
 
 // metric is one line: problem marker, label, value, sparkline.
@@ -116,7 +239,7 @@ func (t *Tab) metrics(ctx view.Context) []string {
 // byteRate formats a sparkline's byte-per-second scale.
 func byteRate(v float64) string { return format.BytesFloat(v) + "/s" }
 
-func (t *Tab) topProcesses(ctx view.Context) []string {
+func (t *Tab) topProcesses(ctx view.Context, items *[]view.Jump) []string {
 	st := ctx.Styles
 	out := []string{" " + st.Title.Render("Top processes") + st.Muted.Render(" by CPU · all processes on the Host tab (2)")}
 	if t.snap == nil {
@@ -127,51 +250,40 @@ func (t *Tab) topProcesses(ctx view.Context) []string {
 	out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))
 	for _, p := range t.top {
 		j := view.Jump{Source: t.upd.Source, What: view.JumpProcess, PID: int(p.PID)}
-		t.launch.items = append(t.launch.items, j)
+		*items = append(*items, j)
 		out = append(out, uihost.ProcessRow(ctx, cols, widths, p, t.snap.Memory.Total, t.launch.isSelected(&j)))
 	}
 	return out
 }
 
-// boxes draws one bordered box per Summarizer side by side, h lines tall.
-func (t *Tab) boxes(ctx view.Context, h int) string {
-	n := len(ctx.Summaries)
-	w := ctx.Width / n
-	parts := make([]string, n)
-	for i, s := range ctx.Summaries {
-		bw := w
-		if i == n-1 {
-			bw = ctx.Width - w*(n-1)
-		}
-		inner := bw - 4 // border and padding
-		body := ctx.Styles.Title.Render(s.SummaryTitle()) + "\n" + t.boxBody(ctx, s, inner, h-3)
-		parts[i] = ctx.Styles.Box.Width(inner + 2).Render(widgets.Fit(body, inner, h-2))
+// boxes draws one bordered box per Summarizer side by side.
+func (t *Tab) boxes(ctx view.Context, boxes []boxInput, items *[]view.Jump) string {
+	h, _ := t.boxH(ctx)
+	parts := make([]string, len(boxes))
+	for i, b := range boxes {
+		body := ctx.Styles.Title.Render(b.title) + "\n" + t.boxBody(ctx, b, items)
+		parts[i] = ctx.Styles.Box.Width(b.inner + 2).Render(widgets.Fit(body, b.inner, h-2))
 	}
 	return lipgloss.JoinHorizontal(lipgloss.Top, parts...)
 }
 
-// boxBody is a box's lines. The lines of a view.Launcher that name
-// something become items; the selected one is marked with ▶ (visible
-// without colour) and drawn reversed. A line wrapped over several rows
-// is one item: only its first row counts.
-func (t *Tab) boxBody(ctx view.Context, s view.Summarizer, width, height int) string {
-	l, ok := s.(view.Launcher)
-	if !ok {
-		return s.Summary(ctx, width, height)
-	}
-	lines := l.SummaryLines(ctx, width, height)
-	out := make([]string, len(lines))
+// boxBody is a box's lines. The lines that name something become items;
+// the selected one is marked with ▶ (visible without colour) and drawn
+// reversed. A line wrapped over several rows is one item: only its first
+// row counts.
+func (t *Tab) boxBody(ctx view.Context, b boxInput, items *[]view.Jump) string {
+	out := make([]string, len(b.lines))
 	var prev *view.Jump
-	for i, line := range lines {
+	for i, line := range b.lines {
 		out[i] = line.Text
 		if line.Jump == nil || (prev != nil && *prev == *line.Jump) {
 			prev = line.Jump
 			continue
 		}
 		prev = line.Jump
-		t.launch.items = append(t.launch.items, *line.Jump)
+		*items = append(*items, *line.Jump)
 		if t.launch.isSelected(line.Jump) {
-			out[i] = ctx.Styles.Selected.Render("▶" + ansi.Strip(widgets.Truncate(line.Text, width-1)))
+			out[i] = ctx.Styles.Selected.Render("▶" + ansi.Strip(widgets.Truncate(line.Text, b.inner-1)))
 		}
 	}
 	return strings.Join(out, "\n")

@@ -48,6 +48,10 @@ type Styles struct {
 	// Plain is true when the profile drops all styling (NO_COLOR, dumb
 	// terminals, golden tests); views may use it to add textual cues.
 	Plain bool
+	// Profile is the colour profile the styles render for. Styles of one
+	// profile draw the same bytes whatever renderer built them, so frames
+	// shared between sessions (view.FrameCache) are keyed by it.
+	Profile termenv.Profile
 
 	Header    lipgloss.Style // the top line
 	Brand     lipgloss.Style // "stacktop" in the header
@@ -86,6 +90,7 @@ func (t Theme) Styles(r *lipgloss.Renderer) *Styles {
 	ns := r.NewStyle
 	return &Styles{
 		Plain:       r.ColorProfile() == termenv.Ascii,
+		Profile:     r.ColorProfile(),
 		Header:      ns(),
 		Brand:       ns().Bold(true).Foreground(t.Accent),
 		Badge:       ns().Bold(true).Foreground(t.OnBadge).Background(t.Badge),

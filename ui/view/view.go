@@ -122,6 +122,10 @@ type Context struct {
 	// Summaries holds the tabs offering an Overview box, in tab order. Only
 	// the Overview uses it.
 	Summaries []Summarizer
+	// Frames is the frame cache this dashboard shares with the others in
+	// the process (the sessions of `stacktop serve`); nil caches nothing.
+	// A view that uses it keys each frame on everything it draws from.
+	Frames *FrameCache
 }
 
 // FocusMsg tells a tab it became the focused one (Focused) or stopped

@@ -40,6 +40,9 @@ func (h *History) Clone() *History {
 	return &c
 }
 
+// Reset empties the history, keeping its memory.
+func (h *History) Reset() { h.start, h.n = 0, 0 }
+
 // Len is the number of samples held.
 func (h *History) Len() int { return h.n }
 

@@ -4,10 +4,10 @@
 #
 #   cmd/stacktop/bench/serve.sh [SECONDS] [SESSIONS]
 #
-# 1. One local dashboard in tmux at 120x40 on the Overview: its CPU over
-#    SECONDS.
+# 1. One local dashboard in tmux at 120x40 on the Overview.
 # 2. `stacktop serve` with SESSIONS (default 20) real ssh clients, each in a
-#    tmux window of 120x40 on the Overview: serve's CPU over SECONDS, its RSS
+#    tmux window of 120x40 on the Overview: serve's CPU over SECONDS beside
+#    the local dashboard's over the same SECONDS, serve's RSS
 #    before the sessions and with them (growth per session), how long each
 #    session took from `ssh` starting to its first frame, and key-to-frame
 #    latency (a tab key, then the next frame showing that tab) in every
@@ -17,6 +17,9 @@
 # session; key-to-frame median <= 100 ms; first frame <= 300 ms after
 # authentication (the figure printed includes ssh's own connection and
 # authentication, so it is an upper bound).
+#
+# PROFILE_DIR=DIR also writes pprof CPU profiles of the whole runs of both
+# (DIR/local.pprof, DIR/serve.pprof): go tool pprof -top DIR/serve.pprof.
 set -euo pipefail
 secs=${1:-60}
 n=${2:-20}
@@ -31,7 +34,8 @@ sock="$work/tmux.sock"
 t() { tmux -S "$sock" "$@"; }
 cleanup() {
 	t kill-server 2>/dev/null || true
-	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
+	# serve writes its profile (PROFILE_DIR) as it stops: wait for it.
+	[ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -74,18 +78,13 @@ wait_for() { # PANE TEXT TIMEOUT_MS -> ms waited, or -1
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) {print "n/a"} else {print a[int((NR+1)/2)]}}'; }
 
 # 1. The local dashboard.
-t new-session -d -s local -x "$cols" -y "$rows" "$work/stacktop --config $work/config.toml"
+prof() { [ -n "${PROFILE_DIR:-}" ] && echo "STACKTOP_CPUPROFILE=$(cd "$PROFILE_DIR" && pwd)/$1.pprof"; true; }
+t new-session -d -s local -x "$cols" -y "$rows" "env $(prof local) $work/stacktop --config $work/config.toml"
 wait_for local:0 "[1 Overview]" 20000 >/dev/null
-sleep 3
 lpid=$(t display-message -p -t local '#{pane_pid}')
-l0=$(ticks "$lpid")
-sleep "$secs"
-l1=$(ticks "$lpid")
-t send-keys -t local q
-local_cpu=$(awk -v d=$((l1 - l0)) -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.2f", d * 100 / hz / s}')
 
 # 2. serve with n sessions.
-"$work/stacktop" serve --config "$work/config.toml" >"$work/serve.out" 2>&1 &
+env $(prof serve) "$work/stacktop" serve --config "$work/config.toml" >"$work/serve.out" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/serve.out" && break; sleep 0.1; done
 sleep 2
@@ -104,9 +103,13 @@ for i in $(seq "$n"); do
 done
 sleep 3
 rss1=$(rss_kib "$serve_pid")
-s0=$(ticks "$serve_pid")
+# Both over the same seconds: the host's load (and the cost of reading
+# its /proc, which both pay) moves from minute to minute.
+l0=$(ticks "$lpid") s0=$(ticks "$serve_pid")
 sleep "$secs"
-s1=$(ticks "$serve_pid")
+l1=$(ticks "$lpid") s1=$(ticks "$serve_pid")
+t send-keys -t local q
+local_cpu=$(awk -v d=$((l1 - l0)) -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.2f", d * 100 / hz / s}')
 lat=()
 for i in $(seq 0 $((n - 1))); do
 	for key in 2 1; do
@@ -116,7 +119,7 @@ for i in $(seq 0 $((n - 1))); do
 	done
 done
 serve_cpu=$(awk -v d=$((s1 - s0)) -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.2f", d * 100 / hz / s}')
-echo "stacktop serve with $n sessions at ${cols}x${rows} on the Overview, beside one local dashboard ($secs s each):"
+echo "stacktop serve with $n sessions at ${cols}x${rows} on the Overview, beside one local dashboard (the same $secs s):"
 awk -v l="$local_cpu" -v s="$serve_cpu" 'BEGIN {printf "  cpu          local %.2f%% of a core · serve %.2f%% · ratio %.2fx (target <= 2x)\n", l, s, (l > 0 ? s / l : 0)}'
 awk -v a="$rss0" -v b="$rss1" -v n="$n" 'BEGIN {printf "  rss          %.1f MiB before the sessions, %.1f MiB with them: %.2f MiB per session (target <= 3 MiB)\n", a / 1024, b / 1024, (b - a) / 1024 / n}'
 echo "  first frame  median $(printf '%s\n' "${firsts[@]}" | median) ms from ssh starting (includes connection and authentication; target <= 300 ms after authentication)"
