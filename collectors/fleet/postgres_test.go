@@ -82,12 +82,12 @@ func (x *xactSampler) at(when time.Time) (float64, bool) {
 }
 
 // rateWindow is what the snapshot's rate() saw: the first and last scrape
-// of the PostgreSQL exporter inside the rate window ending at s.Taken, read
-// back from Prometheus with the same evaluation time and range.
-func rateWindow(t *testing.T, e *env, s *Snapshot) (first, last time.Time) {
+// of the series selector names inside the rate window ending at s.Taken,
+// read back from Prometheus with the same evaluation time and range.
+func rateWindow(t *testing.T, e *env, s *Snapshot, selector string) (first, last time.Time) {
 	t.Helper()
 	ts := strconv.FormatFloat(float64(s.Taken.Unix())+float64(s.Taken.Nanosecond())/1e9, 'f', -1, 64)
-	q := url.Values{"query": {`pg_stat_database_xact_commit{datname="postgres"}[` + window(s.RateWindow) + `]`}, "time": {ts}}
+	q := url.Values{"query": {selector + `[` + window(s.RateWindow) + `]`}, "time": {ts}}
 	resp, err := http.Get(e.prom.URL() + "/api/v1/query?" + q.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestPostgresTPS(t *testing.T) {
 			return tpsRow(s) != nil && s.Taken.Add(-s.RateWindow).After(after)
 		})
 		got = tpsRow(s)
-		first, last := rateWindow(t, e, s)
+		first, last := rateWindow(t, e, s, `pg_stat_database_xact_commit{datname="postgres"}`)
 		a, okA := truth.at(first)
 		b, okB := truth.at(last)
 		if !okA || !okB {
