@@ -3,10 +3,13 @@ package fleet
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -49,7 +52,9 @@ var benchNodeFlags = []string{"--collector.disable-defaults", "--collector.cpu",
 //     swings with the machine's load, CPU much less;
 //   - heap-MiB and rss-MiB: this process with the last snapshot held (the
 //     RSS includes the test binary and the scrape cache: an upper bound
-//     for stacktop's).
+//     for stacktop's);
+//   - q-NAME-ms: each query of a refresh alone, Prometheus' evaluation
+//     time for it (stats=all), to see which one to work on.
 //
 // Run it alone (nothing else of the package starts then):
 //
@@ -135,9 +140,47 @@ func BenchmarkFleetRefresh(b *testing.B) {
 			b.ReportMetric(ownPer*1000, "own-cpu-ms/refresh")
 			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
 			b.ReportMetric(rssMiB(b), "rss-MiB")
+			// Where Prometheus spends it: each query alone, its engine
+			// time (stats=all evalTotalTime), the median of five.
+			w := window(s.RateWindow)
+			for _, q := range []struct{ name, promql string }{
+				{"up", c.qb.upQuery()}, {"gauges", c.qb.hostGaugeQuery()}, {"rates", c.qb.hostRateQuery(w)},
+				{"postgres", c.qb.postgresQuery(w)}, {"containers", c.qb.containerQuery(w, c.top)},
+			} {
+				b.ReportMetric(evalMillis(b, prom.URL(), q.promql), "q-"+q.name+"-ms")
+			}
 			runtime.KeepAlive(s)
 		})
 	}
+}
+
+// evalMillis is Prometheus' own evaluation time of one instant query
+// (stats=all's evalTotalTime), the median of five runs.
+func evalMillis(b *testing.B, base, q string) float64 {
+	var ms []float64
+	for range 5 {
+		resp, err := http.PostForm(base+"/api/v1/query", url.Values{"query": {q}, "stats": {"all"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var doc struct {
+			Data struct {
+				Stats struct {
+					Timings struct {
+						EvalTotalTime float64 `json:"evalTotalTime"`
+					} `json:"timings"`
+				} `json:"stats"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms = append(ms, doc.Data.Stats.Timings.EvalTotalTime*1000)
+	}
+	slices.Sort(ms)
+	return ms[len(ms)/2]
 }
 
 // waitForHosts waits until every host has two scrapes in the rate window.
