@@ -119,8 +119,9 @@ func (k counter) Targets(ctx context.Context) ([]Target, error) {
 	return k.API.Targets(ctx)
 }
 
-// Collect runs one refresh: the targets list, then five instant queries in
-// parallel, all evaluated at the same instant. The snapshot is a *Snapshot.
+// Collect runs one refresh: five instant queries and the targets list in
+// parallel (the very first refresh asks for the targets list first, for
+// the scrape interval), the queries all evaluated at the same instant. The snapshot is a *Snapshot.
 func (c *Collector) Collect(ctx context.Context) (collectors.Snapshot, error) {
 	s, err := c.collect(ctx)
 	if err != nil {
@@ -144,38 +145,52 @@ func (c *Collector) collect(ctx context.Context) (_ *Snapshot, err error) {
 		}
 	}()
 	snap := &Snapshot{Taken: now, Source: c.name, URL: c.url}
-	targets, err := api.Targets(ctx)
-	switch {
-	case errors.Is(err, ErrNoTargetsAPI):
-		snap.Notes = append(snap.Notes, "the server has no /api/v1/targets: scrape errors are not shown")
-	case isQueryError(err):
-		snap.Notes = append(snap.Notes, "targets list: "+err.Error())
-	case err != nil:
-		return nil, err
-	}
 	c.mu.Lock()
-	for _, t := range targets {
-		c.scrapeEvery = max(c.scrapeEvery, t.ScrapeInterval)
+	every, qb := c.scrapeEvery, c.qb
+	c.mu.Unlock()
+	// The targets list sets the rate window (four scrape intervals): the
+	// first refresh waits for it; later ones use the interval seen last
+	// time and ask for the list alongside the queries.
+	var (
+		targets []Target
+		tErr    error
+		wg      sync.WaitGroup
+	)
+	if every == 0 {
+		targets, tErr = api.Targets(ctx)
+		if tErr != nil && !errors.Is(tErr, ErrNoTargetsAPI) && !isQueryError(tErr) {
+			return nil, tErr // unreachable or refusing: the queries would fail alike
+		}
+		every = longestInterval(targets)
+	} else {
+		wg.Go(func() { targets, tErr = api.Targets(ctx) })
 	}
 	snap.RateWindow = DefaultRateWindow
-	if c.scrapeEvery > 0 {
-		snap.RateWindow = max(4*c.scrapeEvery, minRateWindow)
+	if every > 0 {
+		snap.RateWindow = max(4*every, minRateWindow)
 	}
-	qb := c.qb
-	c.mu.Unlock()
-
 	w := window(snap.RateWindow)
 	queries := []string{qb.upQuery(), qb.hostGaugeQuery(), qb.hostRateQuery(w), qb.postgresQuery(w), qb.containerQuery(w, c.top)}
 	results := make([][]Sample, len(queries))
 	errs := make([]error, len(queries))
-	var wg sync.WaitGroup
 	for i, q := range queries {
 		wg.Go(func() { results[i], errs[i] = api.Query(ctx, q, now) })
 	}
 	wg.Wait()
+	switch {
+	case errors.Is(tErr, ErrNoTargetsAPI):
+		snap.Notes = append(snap.Notes, "the server has no /api/v1/targets: scrape errors are not shown")
+	case isQueryError(tErr):
+		snap.Notes = append(snap.Notes, "targets list: "+tErr.Error())
+	case tErr != nil:
+		return nil, tErr
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, firstErr(errs)
 	}
+	c.mu.Lock()
+	c.scrapeEvery = max(c.scrapeEvery, longestInterval(targets))
+	c.mu.Unlock()
 	b := newAssembler(snap, qb.host)
 	b.up(results[0])
 	b.targets(targets)
@@ -190,6 +205,16 @@ func (c *Collector) collect(ctx context.Context) (_ *Snapshot, err error) {
 	c.last = snap
 	c.mu.Unlock()
 	return snap, nil
+}
+
+// longestInterval is the longest scrape interval of the targets (0 when
+// none says).
+func longestInterval(ts []Target) time.Duration {
+	var d time.Duration
+	for _, t := range ts {
+		d = max(d, t.ScrapeInterval)
+	}
+	return d
 }
 
 func firstErr(errs []error) error {

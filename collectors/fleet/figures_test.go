@@ -166,8 +166,13 @@ func TestHostFiguresMatchProc(t *testing.T) {
 		return h != nil && h.CPUBusyPercent.Valid && s.Taken.Add(-s.RateWindow).After(started)
 	})
 	h := hostByInstance(s, inst)
-	ours := busyBetween(procs.nearest(s.Taken.Add(-s.RateWindow)), procs.nearest(s.Taken))
-	t.Logf("CPU busy: fleet %.1f%%, /proc/stat %.1f%% over %s; busiest core %.1f%%", h.CPUBusyPercent.V, ours, s.RateWindow, h.BusiestCorePercent.V)
+	// /proc/stat between the two scrapes the snapshot's rate() used, not
+	// over the window's edges: at a scrape a second, those can be a
+	// quarter of a 4 s window apart, and this machine's load moves.
+	first, last := rateWindow(t, e, s, `node_cpu_seconds_total{instance=`+quote(inst)+`, mode="idle", cpu="0"}`)
+	ours := busyBetween(procs.nearest(first), procs.nearest(last))
+	t.Logf("CPU busy: fleet %.1f%%, /proc/stat %.1f%% between the scrapes at %s and %s; busiest core %.1f%%",
+		h.CPUBusyPercent.V, ours, first.Format("15:04:05.000"), last.Format("15:04:05.000"), h.BusiestCorePercent.V)
 	if math.Abs(h.CPUBusyPercent.V-ours) > 10 {
 		t.Errorf("CPU busy %.1f%% differs from /proc/stat's %.1f%% by more than 10 points", h.CPUBusyPercent.V, ours)
 	}

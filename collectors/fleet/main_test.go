@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +16,8 @@ import (
 // env is the package's shared fleet: a real Prometheus scraping every
 // second a real node_exporter ("node" job, plus a second one the down/up
 // test stops), a real postgres_exporter against a throwaway cluster, and
-// the fake cAdvisor. Started once in TestMain.
+// the fake cAdvisor. Started once, by the first test that needs it;
+// stopped in TestMain.
 type env struct {
 	dir      string
 	prom     *promtest.Prometheus
@@ -25,9 +27,15 @@ type env struct {
 	cadvisor *promtest.CAdvisor
 	cluster  *pgtest.Cluster
 	reason   string // why there is no fleet
+	setupErr error  // a setup failure that fails every test needing the fleet
 }
 
 var fleetEnv = &env{}
+
+// fleetOnce starts fleetEnv on the first test that needs it, so that a run
+// of benchmarks alone (which build their own fleet) does not also run the
+// shared one beside them and measure its load.
+var fleetOnce sync.Once
 
 // The fake cAdvisor's containers.
 var testContainers = []promtest.Container{
@@ -37,25 +45,31 @@ var testContainers = []promtest.Container{
 }
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		if err := fleetEnv.start(); err != nil {
-			if errors.Is(err, promtest.ErrNoBinaries) || errors.Is(err, pgtest.ErrNoServer) {
-				if os.Getenv(promtest.RequireEnv) == "1" {
-					fmt.Fprintf(os.Stderr, "FAIL: %s=1 but %v\n", promtest.RequireEnv, err)
-					return 1
-				}
-				fleetEnv.reason = err.Error()
-				fmt.Fprintf(os.Stderr, "SKIP prometheus integration tests: %v\n", err)
-			} else {
-				fmt.Fprintf(os.Stderr, "FAIL fleet test setup: %v\n", err)
-				fleetEnv.stop()
-				return 1
-			}
-		}
-		defer fleetEnv.stop()
-		return m.Run()
-	}()
+	code := m.Run()
+	fleetEnv.stop()
 	os.Exit(code)
+}
+
+// setUp starts the shared fleet once; setupErr is set when it could not
+// start for another reason than missing binaries.
+func (e *env) setUp() {
+	fleetOnce.Do(func() {
+		err := e.start()
+		if err == nil {
+			return
+		}
+		if errors.Is(err, promtest.ErrNoBinaries) || errors.Is(err, pgtest.ErrNoServer) {
+			e.reason = err.Error()
+			if os.Getenv(promtest.RequireEnv) == "1" {
+				e.setupErr = fmt.Errorf("%s=1 but %w", promtest.RequireEnv, err)
+			} else {
+				fmt.Fprintf(os.Stderr, "SKIP prometheus integration tests: %v\n", err)
+			}
+		} else {
+			e.setupErr = fmt.Errorf("fleet test setup: %w", err)
+		}
+		e.stop()
+	})
 }
 
 func (e *env) start() error {
@@ -103,6 +117,7 @@ func (e *env) start() error {
 
 func (e *env) stop() {
 	e.prom.Destroy()
+	e.prom = nil
 	for _, p := range []*promtest.Process{e.node, e.flaky, e.pgExp} {
 		if p != nil {
 			_ = p.Stop()
@@ -115,11 +130,17 @@ func (e *env) stop() {
 	if e.dir != "" {
 		_ = os.RemoveAll(e.dir)
 	}
+	// Stopped twice (a failed setup, then TestMain): the second time is a no-op.
+	*e = env{reason: e.reason, setupErr: e.setupErr}
 }
 
 // need skips (loudly) when the fleet could not start for lack of binaries.
 func need(t testing.TB) *env {
 	t.Helper()
+	fleetEnv.setUp()
+	if fleetEnv.setupErr != nil {
+		t.Fatal(fleetEnv.setupErr)
+	}
 	if fleetEnv.prom == nil {
 		t.Skipf("SKIP: no test Prometheus: %s", fleetEnv.reason)
 	}
