@@ -6,7 +6,6 @@ package fleet
 // speaks the small API interface below.
 
 import (
-	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,9 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -185,105 +182,20 @@ func (p *promAPI) opts() []v1.Option {
 	return []v1.Option{v1.WithTimeout(p.timeout)}
 }
 
-// Query posts the query itself and decodes the vector in one pass: the
-// client's own decoding (model.Vector through three JSON decoders) was
-// three quarters of our CPU per refresh at 500 hosts. Errors become the
-// same v1.Error the client would return, so messages do not change.
 func (p *promAPI) Query(ctx context.Context, q string, ts time.Time) ([]Sample, error) {
-	args := url.Values{"query": {q}}
-	if !ts.IsZero() {
-		args.Set("time", strconv.FormatFloat(float64(ts.Unix())+float64(ts.Nanosecond())/1e9, 'f', -1, 64))
-	}
-	if p.timeout > 0 {
-		args.Set("timeout", p.timeout.String())
-	}
-	body, err := p.postForm(ctx, "/api/v1/query", args)
+	val, _, _, err := p.v1.Query(ctx, q, ts, p.opts()...)
 	if err != nil {
 		return nil, convertErr(err)
 	}
-	var doc vectorDoc
-	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, convertErr(&v1.Error{Type: v1.ErrBadResponse, Msg: err.Error()})
+	vec, ok := val.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("unexpected result type %s", val.Type())
 	}
-	if doc.Status == "error" {
-		return nil, convertErr(&v1.Error{Type: v1.ErrorType(doc.ErrorType), Msg: doc.Error})
-	}
-	if doc.Data.ResultType != "vector" {
-		return nil, fmt.Errorf("unexpected result type %s", doc.Data.ResultType)
-	}
-	out := make([]Sample, 0, len(doc.Data.Result))
-	for _, r := range doc.Data.Result {
-		var v float64
-		if len(r.Value) == 2 {
-			var str string
-			if err := json.Unmarshal(r.Value[1], &str); err != nil {
-				return nil, convertErr(&v1.Error{Type: v1.ErrBadResponse, Msg: "sample value: " + err.Error()})
-			}
-			if v, err = strconv.ParseFloat(str, 64); err != nil {
-				return nil, convertErr(&v1.Error{Type: v1.ErrBadResponse, Msg: "sample value: " + err.Error()})
-			}
-		}
-		out = append(out, Sample{Labels: r.Metric, Value: v})
+	out := make([]Sample, 0, len(vec))
+	for _, s := range vec {
+		out = append(out, Sample{Labels: labels(s.Metric), Value: float64(s.Value)})
 	}
 	return out, nil
-}
-
-// vectorDoc is an instant query's answer.
-type vectorDoc struct {
-	Status    string `json:"status"`
-	ErrorType string `json:"errorType"`
-	Error     string `json:"error"`
-	Data      struct {
-		ResultType string `json:"resultType"`
-		Result     []struct {
-			Metric map[string]string `json:"metric"`
-			Value  []json.RawMessage `json:"value"` // [time, "value"]
-		} `json:"result"`
-	} `json:"data"`
-}
-
-// postForm sends a query API request as a form POST, and again as a GET
-// when the server refuses POST (403, 405, 501: some front ends), as the
-// client does. A non-2xx answer is the client's v1.Error for it.
-func (p *promAPI) postForm(ctx context.Context, path string, args url.Values) ([]byte, error) {
-	u := p.client.URL(path, nil)
-	enc := args.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(enc))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header["Idempotency-Key"] = nil // retried on a network error, as a GET would be
-	resp, body, err := p.client.Do(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	switch resp.StatusCode {
-	case http.StatusForbidden, http.StatusMethodNotAllowed, http.StatusNotImplemented:
-		u.RawQuery = enc
-		if req, err = http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil); err != nil {
-			return nil, err
-		}
-		if resp, body, err = p.client.Do(ctx, req); err != nil {
-			return nil, err
-		}
-	}
-	if code := resp.StatusCode; code/100 != 2 {
-		var doc vectorDoc
-		// Prometheus answers 400 and 422 with its error document.
-		if (code == http.StatusBadRequest || code == http.StatusUnprocessableEntity) && json.Unmarshal(body, &doc) == nil && doc.Status == "error" {
-			return nil, &v1.Error{Type: v1.ErrorType(cmp.Or(doc.ErrorType, string(v1.ErrClient))), Msg: cmp.Or(doc.Error, fmt.Sprintf("client error: %d", code))}
-		}
-		e := &v1.Error{Type: v1.ErrBadResponse, Msg: fmt.Sprintf("bad response code %d", code), Detail: string(body)}
-		switch code / 100 {
-		case 4:
-			e.Type, e.Msg = v1.ErrClient, fmt.Sprintf("client error: %d", code)
-		case 5:
-			e.Type, e.Msg = v1.ErrServer, fmt.Sprintf("server error: %d", code)
-		}
-		return nil, e
-	}
-	return body, nil
 }
 
 func (p *promAPI) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]Series, error) {
