@@ -239,7 +239,9 @@ func TestContainersAndCounterReset(t *testing.T) {
 // containers; sparklines are one query_range each, cached for an interval.
 func TestHostDetailAndSparklines(t *testing.T) {
 	e := need(t)
-	c := newTestCollector(t, e)
+	// A refresh interval of a minute: the two sparkline asks below fall
+	// within one interval even when a loaded machine makes the first slow.
+	c := newTestCollector(t, e, func(o *Options) { o.Interval = time.Minute })
 	waitFor(t, c, 60*time.Second, "CPU figures", func(s *Snapshot) bool {
 		h := hostByInstance(s, e.node.Addr)
 		return h != nil && h.CPUBusyPercent.Valid
