@@ -242,9 +242,10 @@ func TestHostDetailAndSparklines(t *testing.T) {
 	// A refresh interval of a minute: the two sparkline asks below fall
 	// within one interval even when a loaded machine makes the first slow.
 	c := newTestCollector(t, e, func(o *Options) { o.Interval = time.Minute })
-	waitFor(t, c, 60*time.Second, "CPU figures", func(s *Snapshot) bool {
+	// Container CPU is a rate too: it needs cAdvisor's second scrape.
+	waitFor(t, c, 60*time.Second, "CPU figures of the host and its containers", func(s *Snapshot) bool {
 		h := hostByInstance(s, e.node.Addr)
-		return h != nil && h.CPUBusyPercent.Valid
+		return h != nil && h.CPUBusyPercent.Valid && len(s.TopCPU) > 0 && s.TopCPU[0].CPUPercent.Valid
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
