@@ -26,6 +26,10 @@ import (
 type Tab struct {
 	upd  collectors.Update
 	snap *hs.Snapshot // last good snapshot, nil before the first
+	// list is snap's processes with their figures held still while they
+	// move less than the measure can tell (see steady); rows point into it.
+	list   []hs.Process
+	steady steady
 
 	sortBy SortKey
 	filter textinput.Model
@@ -110,6 +114,7 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		switch s := msg.Snapshot.(type) {
 		case *hs.Snapshot:
 			if s != t.snap {
+				t.list = t.steady.hold(s, t.snap)
 				t.snap = s
 				t.refresh()
 			}
@@ -237,7 +242,7 @@ func (t *Tab) refresh() {
 	if t.snap == nil {
 		return
 	}
-	t.rows = ordered(t.snap.Processes.List, t.sortBy, t.filter.Value(), t.containerName)
+	t.rows = ordered(t.list, t.sortBy, t.filter.Value(), t.containerName)
 	t.prefix = nil
 	if t.tree {
 		t.rows, t.prefix = treeOrder(t.rows)
