@@ -290,7 +290,7 @@ func (t *Tab) details(ctx view.Context, n int) []string {
 		if at.YearDay() != ctx.Now.YearDay() || at.Year() != ctx.Now.Year() {
 			layout = "2006-01-02 15:04"
 		}
-		started = at.Format(layout) + ", " + roughAge(ctx.Now.Sub(p.StartTime)) + " ago"
+		started = at.Format(layout) + ", " + format.Rough(ctx.Now.Sub(p.StartTime)) + " ago"
 	}
 	facts := " state " + state + "  threads " + strconv.Itoa(int(p.Threads)) +
 		"  RSS " + format.Bytes(p.RSS) + "  started " + started
@@ -306,16 +306,6 @@ func (t *Tab) details(ctx view.Context, n int) []string {
 		out = append(out, " "+l)
 	}
 	return out
-}
-
-// roughAge is how long ago a process started, to the second in its first
-// minute and to the minute after: the start time beside it is exact, and an
-// age ticking every second would repaint the line every second for nothing.
-func roughAge(d time.Duration) string {
-	if d >= time.Minute && d < time.Hour {
-		return strconv.Itoa(int(d/time.Minute)) + "m"
-	}
-	return format.Duration(d)
 }
 
 // commandLine is p's command line as it may be shown: sanitized, and with

@@ -158,7 +158,8 @@ if [[ $scenario == host ]]; then
 		sleep $(((warm + secs) * reps + 300)) &
 		sleepers+=($!)
 	done
-	procs=$(ls -d /proc/[0-9]* | wc -l)
+	all=(/proc/[0-9]*)
+	procs=${#all[@]}
 	echo "host: ${names[*]} side by side at ${cols}x${rows}, ${secs} s after ${warm} s warm-up, $procs processes on the host"
 	for ((r = 1; r <= reps; r++)); do
 		measure "${!names[@]}"
