@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -77,6 +78,20 @@ type procReader struct {
 	kept    *fdSet
 	keepMax int
 
+	// pids is the last listing of the /proc directory, taken when the
+	// pid namespace's last allocated pid (loadavg's last field) was
+	// lastPID. Every new process takes a new pid, so while that figure
+	// stays put the listing holds every process there is (less those
+	// that exited, whose reads fail) and the directory is not read again:
+	// reading it builds a dentry per process. Only for the procfs of
+	// stacktop's own pid namespace (ownNS), whose pids loadavg counts;
+	// and listed afresh every refreshEvery scans regardless.
+	pids    []string
+	lastPID int64
+	listed  uint64 // scan that last read the directory
+	ownNS   bool
+	loadBuf []byte
+
 	// prevUptime is seconds since boot when the previous complete scan
 	// began, 0 before the first. Process start times count on the same
 	// clock, which is what lets a process born between two scans have a
@@ -133,9 +148,14 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 		stBuf:    make([]byte, 2048),
 		cgBuf:    make([]byte, 0, 2048),
 		nsBuf:    make([]byte, 64),
+		loadBuf:  make([]byte, 128),
+		lastPID:  -1,
 		known:    make(map[int32]*procEntry),
 		now:      time.Now,
 		kept:     &fdSet{fds: make(map[int]struct{})},
+	}
+	if self, err := os.Readlink(root + "/self"); err == nil && self == strconv.Itoa(os.Getpid()) {
+		r.ownNS = true
 	}
 	// A quarter of the descriptors allowed, so connections (serve's
 	// sessions, the engines and databases watched) never run short.
@@ -163,24 +183,27 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		return Processes{}, 0, err
 	}
 
+	r.scans++
 	dirfd, pids, err := r.listPIDs()
 	if err != nil {
 		return Processes{}, 0, err
 	}
 	defer unix.Close(dirfd)
 
-	r.scans++
 	out := Processes{List: make([]Process, 0, len(pids))}
+	live := pids[:0] // the listing less the processes that are gone
 	for i, pid := range pids {
 		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
 			// Entries read so far carry their own read times, so the
 			// next scan's figures stay right; the scan baseline is kept.
+			r.pids = nil // partly pruned: list afresh
 			return Processes{}, 0, fmt.Errorf("process table: %w", ctx.Err())
 		}
 		p, ok := r.readProcess(dirfd, pid)
 		if !ok {
 			continue
 		}
+		live = append(live, pid)
 		out.List = append(out.List, p)
 		out.Threads += int(p.Threads)
 		if p.State == 'R' {
@@ -188,6 +211,7 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		}
 	}
 	out.Count = len(out.List)
+	r.pids = live
 
 	// Forget processes that are gone so the cache cannot grow without bound
 	// and a reused pid is never matched against a dead process.
@@ -317,17 +341,32 @@ func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.
 }
 
 // listPIDs opens the /proc directory and returns it with the names of its
-// numeric entries. The directory fd lets each stat file be opened relative
-// to it, sparing the kernel a path walk from "/" per process.
+// numeric entries: the last listing while no pid was allocated since (see
+// procReader.pids), else read afresh. The directory fd lets each stat file
+// be opened relative to it, sparing the kernel a path walk from "/" per
+// process.
 func (r *procReader) listPIDs() (int, []string, error) {
-	d, err := os.Open(r.root)
+	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, nil, fmt.Errorf("process table: %w — is /proc mounted?", err)
+		return -1, nil, fmt.Errorf("process table: %w — is /proc mounted?", &os.PathError{Op: "open", Path: r.root, Err: err})
 	}
+	// The last pid before the listing: a process made after it is
+	// caught by the next scan.
+	last := r.readLastPID()
+	if r.pids != nil && last >= 0 && last == r.lastPID && r.scans-r.listed < refreshEvery {
+		return dirfd, r.pids, nil
+	}
+	d := os.NewFile(uintptr(dirfd), r.root)
 	names, err := d.Readdirnames(-1)
+	if err != nil {
+		d.Close()
+		return -1, nil, fmt.Errorf("process table: reading %s: %w", r.root, err)
+	}
+	// d owns dirfd now; hand the caller a descriptor of its own.
+	own, err := unix.Dup(dirfd)
 	d.Close()
 	if err != nil {
-		return -1, nil, fmt.Errorf("process table: reading %s: %w", r.root, err)
+		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
 	}
 	pids := names[:0]
 	for _, n := range names {
@@ -335,11 +374,35 @@ func (r *procReader) listPIDs() (int, []string, error) {
 			pids = append(pids, n)
 		}
 	}
-	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
+	r.lastPID, r.listed = last, r.scans
+	return own, pids, nil
+}
+
+// readLastPID returns the last pid allocated in stacktop's pid namespace
+// (the fifth field of loadavg), or -1 when it cannot tell for root's.
+func (r *procReader) readLastPID() int64 {
+	if !r.ownNS {
+		return -1
 	}
-	return dirfd, pids, nil
+	fd, err := unix.Open(r.root+"/loadavg", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	n, err := unix.Read(fd, r.loadBuf)
+	unix.Close(fd)
+	if err != nil {
+		return -1
+	}
+	b := bytes.TrimRight(r.loadBuf[:n], "\n")
+	i := bytes.LastIndexByte(b, ' ')
+	if i < 0 {
+		return -1
+	}
+	v, err := strconv.ParseInt(string(b[i+1:]), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // readStat reads /proc/<pid>/stat with one read into the reused buffer:

@@ -498,3 +498,34 @@ func TestProcReaderWithoutKeptFiles(t *testing.T) {
 		t.Errorf("%d files kept open with no room for any", len(r.kept.fds))
 	}
 }
+
+// The /proc directory is listed again when a pid was allocated since the
+// last listing, and not while none was.
+func TestProcReaderListsAfterNewPIDs(t *testing.T) {
+	r := newProcReader("/proc", fixtureBoot)
+	if !r.ownNS {
+		t.Skip("/proc is not the procfs of this pid namespace")
+	}
+	scanOK(t, r)
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if _, ok := scanOK(t, r)[int32(cmd.Process.Pid)]; !ok {
+		t.Fatalf("pid %d, started after the first listing, is missing", cmd.Process.Pid)
+	}
+	for range 50 {
+		before, listed := r.lastPID, r.listed // as of the last listing
+		due := r.scans+1-listed >= refreshEvery
+		scanOK(t, r)
+		if r.readLastPID() != before || due {
+			continue // something else forked meanwhile; try again
+		}
+		if r.listed != listed {
+			t.Fatalf("listed /proc again (scan %d) with no pid allocated since scan %d", r.listed, listed)
+		}
+		return
+	}
+	t.Skip("pids kept being allocated between scans (a busy machine)")
+}
