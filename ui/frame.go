@@ -110,7 +110,9 @@ func (m *model) flowHelpOverlay(ctx view.Context) string {
 // header is: stacktop · host · clock · interval [READ-ONLY] then one health
 // mark per source, right-aligned. When that does not fit it shortens source
 // labels to their kind and the interval to its figure, drops the brand, and
-// at last lets Fit cut the end.
+// at last lets Fit cut the end. The clock shows minutes: with seconds it
+// repainted the header line every second, and the data's own changes and
+// the health marks show the screen is live.
 func (m *model) header() string {
 	st := m.styles
 	hostname := "—"
@@ -133,7 +135,7 @@ func (m *model) header() string {
 		if try.short {
 			every = ""
 		}
-		info := st.Label.Render(hostname) + "  " + m.clock.Format("15:04:05") + "  " +
+		info := st.Label.Render(hostname) + "  " + m.clock.Format("15:04") + "  " +
 			st.Muted.Render(every+format.Interval(m.interval)) + badge
 		left := " " + info
 		if try.brand {
