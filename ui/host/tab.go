@@ -48,6 +48,8 @@ type Tab struct {
 	names   map[string]string
 	// inContainer: some process runs in a container, so CONTAINER shows.
 	inContainer bool
+	// longestContainer is the CONTAINER column's width on a wide screen.
+	longestContainer int
 
 	// cur is the selection: once the user moves it, it follows the
 	// selected PID across refreshes; until then it stays on the top row.
@@ -248,6 +250,7 @@ func (t *Tab) refresh() {
 		t.rows, t.prefix = treeOrder(t.rows)
 	}
 	t.inContainer = slices.ContainsFunc(t.snap.Processes.List, func(p hs.Process) bool { return p.Container != "" })
+	t.measureContainers()
 	t.cur.Place(len(t.rows), t.pid, t.plan().tableRows)
 }
 
@@ -272,6 +275,8 @@ func (t *Tab) engine(source string, s *ds.Snapshot) {
 	// A filter may name a container that just got its name.
 	if t.filter.Value() != "" {
 		t.refresh()
+	} else if t.snap != nil {
+		t.measureContainers()
 	}
 }
 
