@@ -146,7 +146,7 @@ ratios() {
 	local -n a=$2
 	local out=() i
 	for i in "${!names[@]}"; do
-		out+=("$(awk -v s="${a[0]}" -v p="${a[$i]}" 'BEGIN {if (p > 0) printf "%.2f", s / p; else print "-"}')")
+		out+=("$(awk -v s="${a[0]}" -v p="${a[$i]}" 'BEGIN {if (p > 0 && s >= 0) printf "%.3g", s / p; else print "-"}')")
 	done
 	row "  stacktop / tool, $1" "${out[@]}"
 }
@@ -208,13 +208,18 @@ idle() {
 	echo $(($(engineticks) - e0))
 }
 echo "docker: ${names[*]} one after the other at ${cols}x${rows}, ${secs} s each after ${warm} s warm-up, $n idle containers ($(docker ps -q | wc -l) running on the engine)"
+permin() { awk -v t="$1" -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.1f", t / hz * 60 / s}'; }
 for ((r = 1; r <= reps; r++)); do
-	base=$(idle)
+	# The idle engine before and after the tools: other work on the
+	# engine moves it, and the spread says by how much.
+	before=$(idle)
 	for i in "${!names[@]}"; do
 		measure "$i"
 		eng[$i]=$((e1 - e0))
 	done
-	header "repeat $r (load $(load); idle engine $(awk -v t="$base" -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.1f", t / hz * 60 / s}') s/min)"
+	after=$(idle)
+	base=$(((before + after) / 2))
+	header "repeat $r (load $(load); idle engine $(permin "$before") then $(permin "$after") s/min)"
 	above=()
 	for i in "${!names[@]}"; do
 		# tool + engine above the idle engine, CPU seconds per minute.
