@@ -363,7 +363,7 @@ func (r *procReader) listPIDs() (int, []string, error) {
 		return -1, nil, fmt.Errorf("process table: reading %s: %w", r.root, err)
 	}
 	// d owns dirfd now; hand the caller a descriptor of its own.
-	own, err := unix.Dup(dirfd)
+	own, err := unix.FcntlInt(uintptr(dirfd), unix.F_DUPFD_CLOEXEC, 0)
 	d.Close()
 	if err != nil {
 		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
