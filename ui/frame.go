@@ -69,7 +69,7 @@ func (m *model) chromeKey(k *view.FrameKey) {
 	k.String(m.hostname())
 	k.Bool(m.readOnly || m.sessionRO)
 	k.String(m.shared.watchersLabel())
-	k.String(m.clock.Format("15:04:05"))
+	k.String(m.clock.Format("15:04")) // what the header shows
 	k.String(format.Interval(m.interval))
 	k.Int(len(m.sources))
 	for _, id := range m.sources {
@@ -163,7 +163,9 @@ func (m *model) flowHelpOverlay(ctx view.Context) string {
 // header is: stacktop · host · clock · interval [READ-ONLY] then one health
 // mark per source, right-aligned. When that does not fit it shortens source
 // labels to their kind and the interval to its figure, drops the brand, and
-// at last lets Fit cut the end.
+// at last lets Fit cut the end. The clock shows minutes: with seconds it
+// repainted the header line every second, and the data's own changes and
+// the health marks show the screen is live.
 func (m *model) header() string {
 	st := m.styles
 	hostname := m.hostname()
@@ -180,7 +182,7 @@ func (m *model) header() string {
 		if try.short {
 			every = ""
 		}
-		info := st.Label.Render(hostname) + "  " + m.clock.Format("15:04:05") + "  " +
+		info := st.Label.Render(hostname) + "  " + m.clock.Format("15:04") + "  " +
 			st.Muted.Render(every+format.Interval(m.interval)) + badge
 		left := " " + info
 		if try.brand {

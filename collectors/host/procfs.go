@@ -1,10 +1,12 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"time"
@@ -67,6 +69,29 @@ type procReader struct {
 	known map[int32]*procEntry
 	scans uint64 // scan counter, marks which entries the last scan saw
 
+	// kept holds the stat files left open between scans, up to keepMax:
+	// a read at offset 0 of an open /proc/<pid>/stat renders it afresh,
+	// so a process costs one pread per scan instead of an open, an fstat,
+	// a read and a close (the path walk and the file's setup and teardown
+	// were most of the poll). A kept file of a process that died fails
+	// its read (ESRCH) even when the pid is reused: it names the old one.
+	kept    *fdSet
+	keepMax int
+
+	// pids is the last listing of the /proc directory, taken when the
+	// pid namespace's last allocated pid (loadavg's last field) was
+	// lastPID. Every new process takes a new pid, so while that figure
+	// stays put the listing holds every process there is (less those
+	// that exited, whose reads fail) and the directory is not read again:
+	// reading it builds a dentry per process. Only for the procfs of
+	// stacktop's own pid namespace (ownNS), whose pids loadavg counts;
+	// and listed afresh every refreshEvery scans regardless.
+	pids    []string
+	lastPID int64
+	listed  uint64 // scan that last read the directory
+	ownNS   bool
+	loadBuf []byte
+
 	// prevUptime is seconds since boot when the previous complete scan
 	// began, 0 before the first. Process start times count on the same
 	// clock, which is what lets a process born between two scans have a
@@ -91,8 +116,12 @@ type procEntry struct {
 	// container's cgroup, so the pair (pid, start) names one for good.
 	container string
 	owner     uint32 // effective uid from status, used while procfs says dumpOwner
-	nspid     int32  // pid inside a nested PID namespace, 0 if none; fixed for life
-	seen      uint64 // number of the last scan that saw it
+	// uid is the owner procfs gave the stat file when last looked at; it
+	// is looked at again when the process ran (it must run to change it).
+	uid   uint32
+	fd    int    // the process's stat file kept open, or -1
+	nspid int32  // pid inside a nested PID namespace, 0 if none; fixed for life
+	seen  uint64 // number of the last scan that saw it
 }
 
 // statFields are the parts of /proc/<pid>/stat the table shows.
@@ -119,9 +148,23 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 		stBuf:    make([]byte, 2048),
 		cgBuf:    make([]byte, 0, 2048),
 		nsBuf:    make([]byte, 64),
+		loadBuf:  make([]byte, 128),
+		lastPID:  -1,
 		known:    make(map[int32]*procEntry),
 		now:      time.Now,
+		kept:     &fdSet{fds: make(map[int]struct{})},
 	}
+	if self, err := os.Readlink(root + "/self"); err == nil && self == strconv.Itoa(os.Getpid()) {
+		r.ownNS = true
+	}
+	// A quarter of the descriptors allowed, so connections (serve's
+	// sessions, the engines and databases watched) never run short.
+	var lim unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &lim) == nil {
+		r.keepMax = int(min(lim.Cur/4, maxKept))
+	}
+	// The reader has no Close: its files go when it does.
+	runtime.AddCleanup(r, (*fdSet).closeAll, r.kept)
 	if link, err := os.Readlink(root + "/self/ns/pid"); err == nil {
 		r.selfNS = link
 	}
@@ -140,24 +183,27 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		return Processes{}, 0, err
 	}
 
+	r.scans++
 	dirfd, pids, err := r.listPIDs()
 	if err != nil {
 		return Processes{}, 0, err
 	}
 	defer unix.Close(dirfd)
 
-	r.scans++
 	out := Processes{List: make([]Process, 0, len(pids))}
+	live := pids[:0] // the listing less the processes that are gone
 	for i, pid := range pids {
 		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
 			// Entries read so far carry their own read times, so the
 			// next scan's figures stay right; the scan baseline is kept.
+			r.pids = nil // partly pruned: list afresh
 			return Processes{}, 0, fmt.Errorf("process table: %w", ctx.Err())
 		}
 		p, ok := r.readProcess(dirfd, pid)
 		if !ok {
 			continue
 		}
+		live = append(live, pid)
 		out.List = append(out.List, p)
 		out.Threads += int(p.Threads)
 		if p.State == 'R' {
@@ -165,11 +211,13 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		}
 	}
 	out.Count = len(out.List)
+	r.pids = live
 
 	// Forget processes that are gone so the cache cannot grow without bound
 	// and a reused pid is never matched against a dead process.
 	for pid, e := range r.known {
 		if e.seen != r.scans {
+			r.drop(e)
 			delete(r.known, pid)
 		}
 	}
@@ -180,8 +228,21 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 // readProcess reads one process. ok is false when the process vanished
 // mid-read or its stat line is malformed; either way it is skipped.
 func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
-	f, uid, err := r.readStat(dirfd, pid)
+	id, err := strconv.ParseInt(pid, 10, 32)
 	if err != nil {
+		return Process{}, false
+	}
+	e := r.known[int32(id)]
+	f, fd, err := r.readStat(dirfd, pid, e)
+	if err != nil {
+		return Process{}, false
+	}
+	// fd is e's kept file, or one opened now: kept at the end, or closed.
+	opened := e == nil || fd != e.fd
+	fail := func() (Process, bool) {
+		if opened {
+			unix.Close(fd)
+		}
 		return Process{}, false
 	}
 	// Each process is stamped when read, not when the scan began: on a
@@ -189,30 +250,33 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 	// and a scan-wide time would inflate or deflate the CPU% of whatever
 	// was read late. (A vDSO clock read costs nanoseconds.)
 	at := r.now()
-	id, err := strconv.ParseInt(pid, 10, 32)
-	if err != nil {
-		return Process{}, false
-	}
-	e := r.known[int32(id)]
 	fresh := e == nil || e.start != f.start // new pid, or pid reused
-	// The command line and owner are read again when they may have changed:
-	// on exec (comm changes; a line read between fork and exec is the
-	// parent's), and when the process ran since the last scan, since a
-	// process must run to rewrite its title (PostgreSQL backends do, per
-	// query) or to drop root (sshd's per-user process). A change made in
-	// less than a clock tick leaves no trace in the CPU time, so a process
-	// that has not run is re-read every refreshEvery scans, staggered by pid.
+	uid := uint32(0)
+	if !fresh {
+		uid = e.uid
+	}
 	if fresh || string(f.comm) != e.name || f.ticks != e.ticks || uint64(id)%refreshEvery == r.scans%refreshEvery {
+		// procfs gives a process's files its effective uid; fstat of
+		// the open stat file costs no path walk.
+		var st unix.Stat_t
+		if err := unix.Fstat(fd, &st); err != nil {
+			return fail()
+		}
+		uid = st.Uid
 		cmd, err := r.readCmdline(dirfd, pid)
 		if err != nil {
-			return Process{}, false // vanished between the two reads
+			return fail() // vanished between the two reads
 		}
 		if fresh {
+			// The old process's kept file, if any (never fd: a file
+			// that still reads names the same process).
+			r.drop(e)
 			// A process's container and PID namespace are fixed when it
 			// is created, so one look per process is enough.
-			e = &procEntry{start: f.start, container: r.readContainer(dirfd, pid), nspid: r.readNSPID(dirfd, pid)}
+			e = &procEntry{start: f.start, container: r.readContainer(dirfd, pid), nspid: r.readNSPID(dirfd, pid), fd: -1}
 			r.known[int32(id)] = e
 		}
+		e.uid = uid
 		if string(f.comm) != e.name {
 			e.name = string(f.comm)
 		}
@@ -250,6 +314,9 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 	p.CPUPercent, p.CPUValid = r.cpuPercent(e, f, fresh, at)
 	e.ticks, e.readAt = f.ticks, at
 	e.seen = r.scans
+	if opened {
+		r.keep(e, fd)
+	}
 	return p, true
 }
 
@@ -274,17 +341,32 @@ func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.
 }
 
 // listPIDs opens the /proc directory and returns it with the names of its
-// numeric entries. The directory fd lets each stat file be opened relative
-// to it, sparing the kernel a path walk from "/" per process.
+// numeric entries: the last listing while no pid was allocated since (see
+// procReader.pids), else read afresh. The directory fd lets each stat file
+// be opened relative to it, sparing the kernel a path walk from "/" per
+// process.
 func (r *procReader) listPIDs() (int, []string, error) {
-	d, err := os.Open(r.root)
+	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, nil, fmt.Errorf("process table: %w — is /proc mounted?", err)
+		return -1, nil, fmt.Errorf("process table: %w — is /proc mounted?", &os.PathError{Op: "open", Path: r.root, Err: err})
 	}
+	// The last pid before the listing: a process made after it is
+	// caught by the next scan.
+	last := r.readLastPID()
+	if r.pids != nil && last >= 0 && last == r.lastPID && r.scans-r.listed < refreshEvery {
+		return dirfd, r.pids, nil
+	}
+	d := os.NewFile(uintptr(dirfd), r.root)
 	names, err := d.Readdirnames(-1)
+	if err != nil {
+		d.Close()
+		return -1, nil, fmt.Errorf("process table: reading %s: %w", r.root, err)
+	}
+	// d owns dirfd now; hand the caller a descriptor of its own.
+	own, err := unix.FcntlInt(uintptr(dirfd), unix.F_DUPFD_CLOEXEC, 0)
 	d.Close()
 	if err != nil {
-		return -1, nil, fmt.Errorf("process table: reading %s: %w", r.root, err)
+		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
 	}
 	pids := names[:0]
 	for _, n := range names {
@@ -292,35 +374,100 @@ func (r *procReader) listPIDs() (int, []string, error) {
 			pids = append(pids, n)
 		}
 	}
-	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
-	}
-	return dirfd, pids, nil
+	r.lastPID, r.listed = last, r.scans
+	return own, pids, nil
 }
 
-// readStat reads /proc/<pid>/stat with one read into the reused buffer and
-// takes the owner from fstat of the same open file: procfs gives a
-// process's files its effective uid, and the extra stat costs no path walk.
-func (r *procReader) readStat(dirfd int, pid string) (statFields, uint32, error) {
+// readLastPID returns the last pid allocated in stacktop's pid namespace
+// (the fifth field of loadavg), or -1 when it cannot tell for root's.
+func (r *procReader) readLastPID() int64 {
+	if !r.ownNS {
+		return -1
+	}
+	fd, err := unix.Open(r.root+"/loadavg", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	n, err := unix.Read(fd, r.loadBuf)
+	unix.Close(fd)
+	if err != nil {
+		return -1
+	}
+	b := bytes.TrimRight(r.loadBuf[:n], "\n")
+	i := bytes.LastIndexByte(b, ' ')
+	if i < 0 {
+		return -1
+	}
+	v, err := strconv.ParseInt(string(b[i+1:]), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// readStat reads /proc/<pid>/stat with one read into the reused buffer:
+// through e's kept file when it has one and that still reads, else from a
+// file opened now, returned open (the caller keeps or closes it).
+func (r *procReader) readStat(dirfd int, pid string, e *procEntry) (statFields, int, error) {
+	if e != nil && e.fd >= 0 {
+		n, err := unix.Pread(e.fd, r.buf, 0)
+		if err == nil {
+			if f, ok := parseStat(r.buf[:n]); ok {
+				return f, e.fd, nil
+			}
+		}
+		r.drop(e) // the process died; its pid may be another's now
+	}
 	fd, err := unix.Openat(dirfd, pid+"/stat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return statFields{}, 0, err
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return statFields{}, 0, err
+		return statFields{}, -1, err
 	}
 	n, err := unix.Read(fd, r.buf)
 	if err != nil {
-		return statFields{}, 0, err
+		unix.Close(fd)
+		return statFields{}, -1, err
 	}
 	f, ok := parseStat(r.buf[:n])
 	if !ok {
-		return statFields{}, 0, errMalformed
+		unix.Close(fd)
+		return statFields{}, -1, errMalformed
 	}
-	return f, st.Uid, nil
+	return f, fd, nil
+}
+
+// maxKept caps how many stat files a reader keeps open.
+const maxKept = 8192
+
+// keep makes fd, a stat file opened this scan, e's kept file while there
+// is room, and closes it otherwise (or when e is nil: the read failed).
+func (r *procReader) keep(e *procEntry, fd int) {
+	if e == nil || e.fd >= 0 || len(r.kept.fds) >= r.keepMax {
+		unix.Close(fd)
+		return
+	}
+	e.fd = fd
+	r.kept.fds[fd] = struct{}{}
+}
+
+// drop closes e's kept file, if any.
+func (r *procReader) drop(e *procEntry) {
+	if e == nil || e.fd < 0 {
+		return
+	}
+	unix.Close(e.fd)
+	delete(r.kept.fds, e.fd)
+	e.fd = -1
+}
+
+// fdSet is the files a reader keeps open, apart from the reader so a
+// cleanup can close them once the reader is gone.
+type fdSet struct{ fds map[int]struct{} }
+
+func (s *fdSet) closeAll() {
+	for fd := range s.fds {
+		unix.Close(fd)
+	}
+	clear(s.fds)
 }
 
 // errMalformed marks a stat line that does not parse; the process is skipped.

@@ -432,3 +432,100 @@ func TestNonDumpableProcessOwner(t *testing.T) {
 		t.Errorf("non-dumpable process of %s listed as %q", nobody.Username, p.User)
 	}
 }
+
+// The reader keeps each process's stat file open between scans and reads
+// it again at offset 0; once the process is gone, its file is closed.
+func TestProcReaderKeepsStatFiles(t *testing.T) {
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := int32(cmd.Process.Pid)
+	r := newProcReader("/proc", fixtureBoot)
+	if r.keepMax == 0 {
+		t.Skip("no descriptor limit to keep files under")
+	}
+	scanOK(t, r)
+	e := r.known[pid]
+	if e == nil || e.fd < 0 {
+		t.Fatalf("pid %d: no stat file kept after the first scan (entry %+v)", pid, e)
+	}
+	fd := e.fd
+	stat := fmt.Sprintf("/proc/%d/stat", pid)
+	link := fmt.Sprintf("/proc/self/fd/%d", fd)
+	if got, err := os.Readlink(link); err != nil || got != stat {
+		t.Fatalf("kept fd %d is %q (%v), want %s", fd, got, err, stat)
+	}
+	p, ok := scanOK(t, r)[pid]
+	if !ok || p.Command != "sleep 60" || p.State != 'S' || !p.CPUValid {
+		t.Fatalf("second scan through the kept file: %+v (listed %v)", p, ok)
+	}
+	if r.known[pid].fd != fd {
+		t.Errorf("second scan opened the file again: fd %d, kept %d", r.known[pid].fd, fd)
+	}
+
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if _, ok := scanOK(t, r)[pid]; ok {
+		t.Fatalf("pid %d still listed after it exited", pid)
+	}
+	if got, err := os.Readlink(link); err == nil && got == stat {
+		t.Errorf("the exited process's stat file is still open as fd %d", fd)
+	}
+	kept := 0
+	for _, e := range r.known {
+		if e.fd >= 0 {
+			kept++
+		}
+	}
+	if kept != len(r.kept.fds) {
+		t.Errorf("%d entries hold a file, %d files kept open", kept, len(r.kept.fds))
+	}
+}
+
+// With no room to keep files, every scan opens and closes them as before.
+func TestProcReaderWithoutKeptFiles(t *testing.T) {
+	r := newProcReader("/proc", fixtureBoot)
+	r.keepMax = 0
+	scanOK(t, r)
+	procs := scanOK(t, r)
+	self, ok := procs[int32(os.Getpid())]
+	if !ok || !self.CPUValid {
+		t.Fatalf("own process missing or without CPU%%: %+v", self)
+	}
+	if len(r.kept.fds) != 0 {
+		t.Errorf("%d files kept open with no room for any", len(r.kept.fds))
+	}
+}
+
+// The /proc directory is listed again when a pid was allocated since the
+// last listing, and not while none was.
+func TestProcReaderListsAfterNewPIDs(t *testing.T) {
+	r := newProcReader("/proc", fixtureBoot)
+	if !r.ownNS {
+		t.Skip("/proc is not the procfs of this pid namespace")
+	}
+	scanOK(t, r)
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if _, ok := scanOK(t, r)[int32(cmd.Process.Pid)]; !ok {
+		t.Fatalf("pid %d, started after the first listing, is missing", cmd.Process.Pid)
+	}
+	for range 50 {
+		before, listed := r.lastPID, r.listed // as of the last listing
+		due := r.scans+1-listed >= refreshEvery
+		scanOK(t, r)
+		if r.readLastPID() != before || due {
+			continue // something else forked meanwhile; try again
+		}
+		if r.listed != listed {
+			t.Fatalf("listed /proc again (scan %d) with no pid allocated since scan %d", r.listed, listed)
+		}
+		return
+	}
+	t.Skip("pids kept being allocated between scans (a busy machine)")
+}

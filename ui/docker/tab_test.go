@@ -369,7 +369,7 @@ func TestOverviewOrdering(t *testing.T) {
 		if strings.Contains(l, "shop-api-1") && !strings.Contains(l, "unhealthy (4 failed checks)") {
 			t.Errorf("unhealthy line %q", l)
 		}
-		if strings.Contains(l, "batch-job-1") && !strings.Contains(l, "exited (1) 3m00s ago") {
+		if strings.Contains(l, "batch-job-1") && !strings.Contains(l, "exited (1) 3m ago") {
 			t.Errorf("exited line %q", l)
 		}
 	}

@@ -3,6 +3,7 @@ package docker
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -179,17 +180,27 @@ func stateCell(c *ds.Container, healthShown bool) (string, bool) {
 }
 
 // statusCell is uptime for a running container, else the exit code and
-// how long ago the last run ended ("(137) 3m12s ago").
+// how long ago the last run ended ("(137) 3m ago"); to the second in the
+// first minute only, where a restart loop shows.
 func statusCell(ctx view.Context, c *ds.Container) string {
 	switch {
 	case c.Running():
-		return "up " + format.Duration(c.Uptime(ctx.Now))
+		return "up " + format.Rough(c.Uptime(ctx.Now))
 	case c.State == "created":
-		return "created " + format.Age(ctx.Now, c.Created) + " ago"
+		return "created " + roughAge(ctx.Now, c.Created) + " ago"
 	case c.FinishedAt.IsZero():
 		return "(" + strconv.Itoa(c.ExitCode) + ")"
 	}
-	return "(" + strconv.Itoa(c.ExitCode) + ") " + format.Age(ctx.Now, c.FinishedAt) + " ago"
+	return "(" + strconv.Itoa(c.ExitCode) + ") " + roughAge(ctx.Now, c.FinishedAt) + " ago"
+}
+
+// roughAge is format.Age to the minute past the first: a hundred rows of
+// ages counting seconds repainted the whole list every second.
+func roughAge(now, t time.Time) string {
+	if t.IsZero() {
+		return format.NA
+	}
+	return format.Rough(now.Sub(t))
 }
 
 func groupCells(ctx view.Context, cells *[numCols]string, g *group, styled bool) {

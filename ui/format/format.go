@@ -118,6 +118,17 @@ func Duration(d time.Duration) string {
 	}
 }
 
+// Rough is Duration to the minute from one minute up ("45s", "3m",
+// "1h04m", "2d03h"): for an age that sits beside other figures, where a
+// count of seconds would change the line every second and tell nothing
+// past the first minute.
+func Rough(d time.Duration) string {
+	if d >= time.Minute && d < time.Hour {
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "m"
+	}
+	return Duration(d)
+}
+
 func two(v int64) string {
 	if v < 10 {
 		return "0" + strconv.FormatInt(v, 10)

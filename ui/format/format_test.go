@@ -100,3 +100,18 @@ func TestIntervalAndFixed(t *testing.T) {
 		t.Errorf("Fixed(Inf) = %q", got)
 	}
 }
+
+func TestRough(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		45 * time.Second:                 "45s",
+		time.Minute:                      "1m",
+		3*time.Minute + 59*time.Second:   "3m",
+		59*time.Minute + 59*time.Second:  "59m",
+		time.Hour + 4*time.Minute + 30e9: "1h04m",
+		51 * time.Hour:                   "2d03h",
+	} {
+		if got := Rough(d); got != want {
+			t.Errorf("Rough(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -26,6 +26,10 @@ import (
 type Tab struct {
 	upd  collectors.Update
 	snap *hs.Snapshot // last good snapshot, nil before the first
+	// list is snap's processes with their figures held still while they
+	// move less than the measure can tell (see steady); rows point into it.
+	list   []hs.Process
+	steady steady
 
 	sortBy SortKey
 	filter textinput.Model
@@ -44,6 +48,8 @@ type Tab struct {
 	names   map[string]string
 	// inContainer: some process runs in a container, so CONTAINER shows.
 	inContainer bool
+	// longestContainer is the CONTAINER column's width on a wide screen.
+	longestContainer int
 
 	// cur is the selection: once the user moves it, it follows the
 	// selected PID across refreshes; until then it stays on the top row.
@@ -110,6 +116,7 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 		switch s := msg.Snapshot.(type) {
 		case *hs.Snapshot:
 			if s != t.snap {
+				t.list = t.steady.hold(s, t.snap)
 				t.snap = s
 				t.refresh()
 			}
@@ -237,12 +244,13 @@ func (t *Tab) refresh() {
 	if t.snap == nil {
 		return
 	}
-	t.rows = ordered(t.snap.Processes.List, t.sortBy, t.filter.Value(), t.containerName)
+	t.rows = ordered(t.list, t.sortBy, t.filter.Value(), t.containerName)
 	t.prefix = nil
 	if t.tree {
 		t.rows, t.prefix = treeOrder(t.rows)
 	}
 	t.inContainer = slices.ContainsFunc(t.snap.Processes.List, func(p hs.Process) bool { return p.Container != "" })
+	t.measureContainers()
 	t.cur.Place(len(t.rows), t.pid, t.plan().tableRows)
 }
 
@@ -267,6 +275,8 @@ func (t *Tab) engine(source string, s *ds.Snapshot) {
 	// A filter may name a container that just got its name.
 	if t.filter.Value() != "" {
 		t.refresh()
+	} else if t.snap != nil {
+		t.measureContainers()
 	}
 }
 

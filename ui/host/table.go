@@ -119,20 +119,29 @@ func (t *Tab) containerWidth(screen int) int {
 	if !t.inContainer {
 		return 0
 	}
-	w := 12
 	if screen < 120 {
-		return w
+		return 12
 	}
-	seen := make(map[string]bool)
-	for i := range t.snap.Processes.List {
-		id := t.snap.Processes.List[i].Container
-		if id == "" || seen[id] {
-			continue
+	return t.longestContainer
+}
+
+// measureContainers sets longestContainer: the widest container name (or
+// short ID) of the snapshot's processes, between 12 and 24 cells. Done on
+// each snapshot and name change, not each frame: it walks every process.
+func (t *Tab) measureContainers() {
+	w := 12
+	if t.inContainer {
+		seen := make(map[string]bool)
+		for i := range t.snap.Processes.List {
+			id := t.snap.Processes.List[i].Container
+			if id == "" || seen[id] {
+				continue
+			}
+			seen[id] = true
+			w = max(w, ansi.StringWidth(sanitize.Line(t.containerName(id))))
 		}
-		seen[id] = true
-		w = max(w, ansi.StringWidth(sanitize.Line(t.containerName(id))))
 	}
-	return min(w, 24)
+	t.longestContainer = min(w, 24)
 }
 
 // cellState is the state letter, or "?" for a byte that is not printable.
@@ -290,7 +299,7 @@ func (t *Tab) details(ctx view.Context, n int) []string {
 		if at.YearDay() != ctx.Now.YearDay() || at.Year() != ctx.Now.Year() {
 			layout = "2006-01-02 15:04"
 		}
-		started = at.Format(layout) + ", " + format.Duration(ctx.Now.Sub(p.StartTime)) + " ago"
+		started = at.Format(layout) + ", " + format.Rough(ctx.Now.Sub(p.StartTime)) + " ago"
 	}
 	facts := " state " + state + "  threads " + strconv.Itoa(int(p.Threads)) +
 		"  RSS " + format.Bytes(p.RSS) + "  started " + started
