@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stacktop/stacktop/collectors"
@@ -66,6 +67,9 @@ type procReader struct {
 
 	known map[int32]*procEntry
 	scans uint64 // scan counter, marks which entries the last scan saw
+	// postmasters are the pids of the PostgreSQL servers' main processes
+	// the last scan found (see listServers).
+	postmasters []string
 
 	// prevUptime is seconds since boot when the previous complete scan
 	// began, 0 before the first. Process start times count on the same
@@ -93,6 +97,12 @@ type procEntry struct {
 	owner     uint32 // effective uid from status, used while procfs says dumpOwner
 	nspid     int32  // pid inside a nested PID namespace, 0 if none; fixed for life
 	seen      uint64 // number of the last scan that saw it
+	// skipped is set when a scan of PostgreSQL processes only passed
+	// over it: ticks is then older than the previous scan.
+	skipped bool
+	// light is set for a process a scan of PostgreSQL processes only met
+	// first: only start and name are known.
+	light bool
 }
 
 // statFields are the parts of /proc/<pid>/stat the table shows.
@@ -129,8 +139,11 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 }
 
 // scan reads every process once. It returns the table and the seconds since
-// boot at which the scan began.
-func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
+// boot at which the scan began. With postgresOnly, the table holds the
+// PostgreSQL server processes only, and a process known not to be one is
+// not read again, but for one in refreshEvery scans (staggered by pid) to
+// notice an exec into the server binary; a new pid is always read.
+func (r *procReader) scan(ctx context.Context, postgresOnly bool) (Processes, float64, error) {
 	// Uptime first, listing second: every process that started before this
 	// instant is in the listing, so "started after the previous scan" can be
 	// decided from start times alone.
@@ -140,21 +153,37 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		return Processes{}, 0, err
 	}
 
-	dirfd, pids, err := r.listPIDs()
+	r.scans++
+	var dirfd int
+	var pids []string
+	if postgresOnly && len(r.postmasters) > 0 && r.scans%refreshEvery != 0 {
+		dirfd, pids, err = r.listServers()
+	} else {
+		dirfd, pids, err = r.listPIDs()
+	}
 	if err != nil {
 		return Processes{}, 0, err
 	}
 	defer unix.Close(dirfd)
 
-	r.scans++
-	out := Processes{List: make([]Process, 0, len(pids))}
+	out := Processes{Partial: postgresOnly}
+	if !postgresOnly {
+		out.List = make([]Process, 0, len(pids))
+	}
 	for i, pid := range pids {
 		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
 			// Entries read so far carry their own read times, so the
 			// next scan's figures stay right; the scan baseline is kept.
 			return Processes{}, 0, fmt.Errorf("process table: %w", ctx.Err())
 		}
-		p, ok := r.readProcess(dirfd, pid)
+		var p Process
+		var ok bool
+		switch {
+		case !postgresOnly:
+			p, ok = r.readProcess(dirfd, pid)
+		case !r.skip(pid):
+			p, ok = r.readPostgres(dirfd, pid)
+		}
 		if !ok {
 			continue
 		}
@@ -165,6 +194,7 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		}
 	}
 	out.Count = len(out.List)
+	r.postmasters = postmasters(out.List, r.postmasters[:0])
 
 	// Forget processes that are gone so the cache cannot grow without bound
 	// and a reused pid is never matched against a dead process.
@@ -177,6 +207,27 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 	return out, uptime, nil
 }
 
+// IsPostgresName reports whether a process's comm is the PostgreSQL server
+// binary's. The kernel's comm survives the title a backend writes over its
+// command line; "postmaster" is the name older packagings start it under.
+func IsPostgresName(name string) bool { return name == "postgres" || name == "postmaster" }
+
+// skip reports whether a scan of PostgreSQL processes only may pass over
+// pid without reading it: a process known, by its last read, not to be
+// one, outside its turn to be checked again. It stays known (not gone).
+func (r *procReader) skip(pid string) bool {
+	id, err := strconv.ParseInt(pid, 10, 32)
+	if err != nil {
+		return false
+	}
+	e := r.known[int32(id)]
+	if e == nil || IsPostgresName(e.name) || uint64(id)%refreshEvery == r.scans%refreshEvery {
+		return false
+	}
+	e.seen, e.skipped = r.scans, true
+	return true
+}
+
 // readProcess reads one process. ok is false when the process vanished
 // mid-read or its stat line is malformed; either way it is skipped.
 func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
@@ -184,6 +235,35 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 	if err != nil {
 		return Process{}, false
 	}
+	return r.process(dirfd, pid, f, uid)
+}
+
+// readPostgres is readProcess for a scan of PostgreSQL processes only: a
+// process that is not one is remembered by its start time and name alone,
+// without reading its command line, container or namespace, which a later
+// scan of the whole table reads as for a new process. ok is false for it.
+func (r *procReader) readPostgres(dirfd int, pid string) (Process, bool) {
+	f, uid, err := r.readStat(dirfd, pid)
+	if err != nil {
+		return Process{}, false
+	}
+	if IsPostgresName(string(f.comm)) {
+		return r.process(dirfd, pid, f, uid)
+	}
+	id, err := strconv.ParseInt(pid, 10, 32)
+	if err != nil {
+		return Process{}, false
+	}
+	if e := r.known[int32(id)]; e != nil && e.start == f.start {
+		e.name, e.seen, e.skipped = string(f.comm), r.scans, true
+		return Process{}, false
+	}
+	r.known[int32(id)] = &procEntry{start: f.start, name: string(f.comm), light: true, skipped: true, seen: r.scans}
+	return Process{}, false
+}
+
+// process completes the read of one process whose stat line is f.
+func (r *procReader) process(dirfd int, pid string, f statFields, uid uint32) (Process, bool) {
 	// Each process is stamped when read, not when the scan began: on a
 	// busy machine the scan can be preempted for hundreds of milliseconds,
 	// and a scan-wide time would inflate or deflate the CPU% of whatever
@@ -194,7 +274,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 		return Process{}, false
 	}
 	e := r.known[int32(id)]
-	fresh := e == nil || e.start != f.start // new pid, or pid reused
+	fresh := e == nil || e.start != f.start || e.light // new pid, pid reused, or never read whole
 	// The command line and owner are read again when they may have changed:
 	// on exec (comm changes; a line read between fork and exec is the
 	// parent's), and when the process ran since the last scan, since a
@@ -248,7 +328,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 		NSPID:     e.nspid,
 	}
 	p.CPUPercent, p.CPUValid = r.cpuPercent(e, f, fresh, at)
-	e.ticks, e.readAt = f.ticks, at
+	e.ticks, e.readAt, e.skipped = f.ticks, at, false
 	e.seen = r.scans
 	return p, true
 }
@@ -259,6 +339,11 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 // is merely new to us (the first scan) has no honest figure.
 func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.Time) (float64, bool) {
 	prev, since := e.ticks, e.readAt
+	if !fresh && e.skipped {
+		// Passed over while only PostgreSQL processes were read: a rate
+		// since the last read would span several intervals.
+		return 0, false
+	}
 	if fresh {
 		if r.prevUptime == 0 || float64(f.start)/clockTicks <= r.prevUptime {
 			return 0, false
@@ -271,6 +356,71 @@ func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.
 	}
 	// ticks per second / clockTicks = cores busy; times 100 for percent.
 	return rate.PerSec * 100 / clockTicks, true
+}
+
+// postmasters appends to dst the pids of the PostgreSQL servers' main
+// processes in list: the server processes whose parent is not one.
+func postmasters(list []Process, dst []string) []string {
+	servers := make(map[int32]bool)
+	for i := range list {
+		if IsPostgresName(list[i].Name) {
+			servers[list[i].PID] = true
+		}
+	}
+	for i := range list {
+		if servers[list[i].PID] && !servers[list[i].PPID] {
+			dst = append(dst, strconv.Itoa(int(list[i].PID)))
+		}
+	}
+	return dst
+}
+
+// listServers is listPIDs for a scan of PostgreSQL processes only between
+// two listings of the whole directory: the servers' main processes known
+// from the last scan and their children, from procfs's children file (every
+// server process is a child of its postmaster). A server started since is
+// found by the next whole listing, every refreshEvery scans.
+func (r *procReader) listServers() (int, []string, error) {
+	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
+	}
+	pids := make([]string, 0, 2*len(r.postmasters)+64)
+	for _, pm := range r.postmasters {
+		pids = append(pids, pm)
+		children, err := r.readChildren(dirfd, pm)
+		if err != nil {
+			continue // gone: the next whole listing finds what replaced it
+		}
+		pids = append(pids, strings.Fields(children)...)
+	}
+	return dirfd, pids, nil
+}
+
+// readChildren returns the content of /proc/<pid>/task/<pid>/children: the
+// pids of pid's children (of its main thread, the one a server forks from).
+func (r *procReader) readChildren(dirfd int, pid string) (string, error) {
+	fd, err := unix.Openat(dirfd, pid+"/task/"+pid+"/children", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(fd)
+	buf := r.cgBuf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(len(buf), 4096))
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	r.cgBuf = buf
+	return string(buf), nil
 }
 
 // listPIDs opens the /proc directory and returns it with the names of its
