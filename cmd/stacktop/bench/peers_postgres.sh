@@ -144,7 +144,8 @@ measure() { # TOOL
 	sleep "$warm"
 	local t0 b0 s0 t1 b1 s1
 	t0=$(ticks "$pid") b0=$(stat -c %s "$work/$tool.out") s0=$(server_ms "$role")
-	sleep "$secs"
+	sleep "$secs" &
+	wait $!
 	t1=$(ticks "$pid") b1=$(stat -c %s "$work/$tool.out") s1=$(server_ms "$role")
 	t capture-pane -p -t "$tool" >"$work/$tool.screen"
 	t kill-session -t "$tool"
@@ -164,7 +165,8 @@ echo "peers_postgres.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3
 	"${cols}x$rows, ${refresh}s refresh, ${secs}s after ${warm}s warm-up; load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 if [ -n "${HOLD:-}" ]; then # keep the setup up for HOLD seconds to look at it by hand
 	echo "cluster on 127.0.0.1:$port (superuser postgres, password $super; roles stacktop_peer, pga_peer, pgtop_peer, password <role>-pw), config $work/config.toml" >&2
-	sleep "$HOLD"
+	sleep "$HOLD" &
+	wait $! # a signal interrupts wait, so the cleanup runs at once
 fi
 for tool in $tools; do
 	measure "$tool"
