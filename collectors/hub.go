@@ -436,38 +436,6 @@ func (h *Hub) Unsubscribe(s *Subscription) {
 	h.mu.Unlock()
 }
 
-// needsLocked is the union of every subscription's needs; with no
-// subscription, everything. h.mu is held.
-func (h *Hub) needsLocked() Needs {
-	if len(h.subs) == 0 {
-		return Needs{}
-	}
-	var u Needs
-	first := true
-	for s := range h.subs {
-		if first {
-			u, first = s.needs, false
-			continue
-		}
-		u = u.union(s.needs)
-	}
-	return u
-}
-
-// pokeGrownLocked polls at once every needs-aware source whose last poll
-// ran for less than the subscriptions now need. h.mu is held.
-func (h *Hub) pokeGrownLocked() {
-	needs := h.needsLocked()
-	for _, src := range h.sources {
-		if _, ok := src.Collector.(NeedsSetter); !ok {
-			continue
-		}
-		if prev, ok := h.polledFor[src.ID]; ok && !prev.covers(needs) {
-			h.PollNow(src.ID)
-		}
-	}
-}
-
 // Subscription is one viewer's mailbox of pending updates.
 type Subscription struct {
 	hub *Hub
@@ -490,19 +458,6 @@ func (s *Subscription) put(u Update) {
 	case s.ready <- struct{}{}:
 	default:
 	}
-}
-
-// SetNeeds states what this viewer shows now (see Needs). When the
-// sources' union of needs grows, the sources concerned are polled at once.
-func (s *Subscription) SetNeeds(n Needs) {
-	h := s.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if s.needs == n {
-		return
-	}
-	s.needs = n
-	h.pokeGrownLocked()
 }
 
 // Ready is signalled when updates are pending.
