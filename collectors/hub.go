@@ -167,9 +167,12 @@ type Hub struct {
 	latest map[SourceID]Update
 	subs   map[*Subscription]struct{}
 	pokes  map[SourceID]chan struct{}
-	wg     sync.WaitGroup
-	ran    bool
-	log    *slog.Logger
+	// polledFor is the union of needs each source's last poll was run
+	// for, so a growing union can poll it at once.
+	polledFor map[SourceID]Needs
+	wg        sync.WaitGroup
+	ran       bool
+	log       *slog.Logger
 }
 
 // SetLogger makes the hub record every change of a source's state (ok,
@@ -188,6 +191,8 @@ func NewHub(sources ...Source) *Hub {
 		latest:  make(map[SourceID]Update, len(sources)),
 		subs:    make(map[*Subscription]struct{}),
 		pokes:   make(map[SourceID]chan struct{}, len(sources)),
+
+		polledFor: make(map[SourceID]Needs, len(sources)),
 	}
 	for _, s := range sources {
 		h.latest[s.ID] = Update{Source: s.ID, Interval: s.interval(), Implicit: s.Implicit}
@@ -286,6 +291,13 @@ func (h *Hub) loop(ctx context.Context, s Source) {
 // and returns the wait until the next poll and the new count of
 // consecutive polls that timed out; ok is false when shutting down.
 func (h *Hub) pollOnce(ctx context.Context, s Source, timeouts int) (wait time.Duration, _ int, ok bool) {
+	if ns, ok := s.Collector.(NeedsSetter); ok {
+		h.mu.Lock()
+		needs := h.needsLocked()
+		h.polledFor[s.ID] = needs
+		h.mu.Unlock()
+		ns.SetNeeds(needs)
+	}
 	pctx, cancel := context.WithTimeout(ctx, s.timeout())
 	snap, err := collectSafely(pctx, s)
 	cancel()
@@ -406,9 +418,10 @@ func nextWait(interval time.Duration, timeouts int) time.Duration {
 // starting with the current state of each. A slow subscriber never blocks the
 // hub: updates it has not taken yet are coalesced to the newest per source.
 func (h *Hub) Subscribe() *Subscription {
-	s := &Subscription{pending: map[SourceID]Update{}, ready: make(chan struct{}, 1)}
+	s := &Subscription{hub: h, pending: map[SourceID]Update{}, ready: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.pokeGrownLocked()
 	for _, src := range h.sources {
 		s.put(h.latest[src.ID])
 	}
@@ -425,6 +438,9 @@ func (h *Hub) Unsubscribe(s *Subscription) {
 
 // Subscription is one viewer's mailbox of pending updates.
 type Subscription struct {
+	hub *Hub
+	// needs is what this viewer shows now (guarded by hub.mu).
+	needs   Needs
 	mu      sync.Mutex
 	pending map[SourceID]Update
 	order   []SourceID

@@ -180,6 +180,10 @@ type model struct {
 	watchersOf func() []string
 	shared     shared
 
+	// needs is what the focused tab needs, as last told to the hub.
+	needs     collectors.Needs
+	needsSent bool
+
 	width, height int
 	sources       []collectors.SourceID // in the order the hub first reported them
 	latest        map[collectors.SourceID]collectors.Update
@@ -264,22 +268,29 @@ func tick() tea.Cmd {
 // Update routes: sizes and unknown messages to every tab, hub updates to the
 // tabs owning their kind, keys to the root first and then the focused tab.
 func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.route(msg)
+	m.stateNeeds()
+	return m, cmd
+}
+
+// route handles one message; Update then states the focused tab's needs.
+func (m *model) route(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.Width = msg.Width
-		return m, m.broadcast(view.SizeMsg{Width: msg.Width, Height: m.bodyHeight()})
+		return m.broadcast(view.SizeMsg{Width: msg.Width, Height: m.bodyHeight()})
 	case hubMsg:
 		m.clock = m.now()
 		cmds := []tea.Cmd{m.waitHub()}
 		for _, u := range msg {
 			cmds = append(cmds, m.dispatch(u))
 		}
-		return m, tea.Batch(cmds...)
+		return tea.Batch(cmds...)
 	case tickMsg:
 		m.clock = m.now()
 		m.refreshShared(m.clock)
-		return m, tick()
+		return tick()
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 			// bubbletea reports every printable rune waiting on the
@@ -290,19 +301,35 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			for _, r := range msg.Runes {
 				cmds = append(cmds, m.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
 			}
-			return m, tea.Batch(cmds...)
+			return tea.Batch(cmds...)
 		}
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	case view.JumpMsg:
-		return m, m.open(msg)
+		return m.open(msg)
 	default:
 		// Action requests and the action flow's own messages stop here;
 		// everything else (a tab's command results) reaches every tab.
 		cmd, own := m.flow.handle(msg)
 		if own {
-			return m, cmd
+			return cmd
 		}
-		return m, tea.Batch(cmd, m.broadcast(msg))
+		return tea.Batch(cmd, m.broadcast(msg))
+	}
+}
+
+// stateNeeds tells the hub what the focused tab shows now (see
+// collectors.Needs), when that changed.
+func (m *model) stateNeeds() {
+	if m.sub == nil {
+		return
+	}
+	var n collectors.Needs
+	if nd, ok := m.tabs[m.active].(view.Needer); ok {
+		n = nd.Needs()
+	}
+	if !m.needsSent || n != m.needs {
+		m.needs, m.needsSent = n, true
+		m.sub.SetNeeds(n)
 	}
 }
 

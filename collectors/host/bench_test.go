@@ -91,7 +91,7 @@ func BenchmarkProcScan(b *testing.B) {
 		b.ReportAllocs()
 		before := cpuTime(b)
 		for range b.N {
-			if _, _, err := c.procs.scan(context.Background()); err != nil {
+			if _, _, err := c.procs.scan(context.Background(), false); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -109,7 +109,7 @@ func BenchmarkProcFirstScan(b *testing.B) {
 		before := cpuTime(b)
 		for range b.N {
 			r := newProcReader("/proc", time.Unix(0, 0))
-			if _, _, err := r.scan(context.Background()); err != nil {
+			if _, _, err := r.scan(context.Background(), false); err != nil {
 				b.Fatal(err)
 			}
 		}

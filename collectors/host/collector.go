@@ -41,6 +41,7 @@ type Collector struct {
 	osName, kernel string
 
 	mu    sync.Mutex
+	needs collectors.Needs
 	cpu   cpuSampler
 	io    ioSampler
 	fs    *fsProber
@@ -87,6 +88,14 @@ func (c *Collector) readStaticFacts(ctx context.Context) {
 	c.kernel, _ = gohost.KernelVersionWithContext(ctx)
 }
 
+// SetNeeds implements collectors.NeedsSetter: while no viewer shows the
+// whole process table, only the PostgreSQL server processes are read.
+func (c *Collector) SetNeeds(n collectors.Needs) {
+	c.mu.Lock()
+	c.needs = n
+	c.mu.Unlock()
+}
+
 // Collect reads one snapshot of the host. CPU, memory and the process
 // table are essential: if one fails, Collect fails. Load, filesystems, disks
 // and networks degrade instead: the failure is one line in Problems.
@@ -106,7 +115,7 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Snapshot, error) {
 	if s.Memory, err = readMemory(ctx); err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}
-	procs, uptime, err := c.procs.scan(ctx)
+	procs, uptime, err := c.procs.scan(ctx, c.needs.Processes == collectors.ProcessesPostgres)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)
 	}

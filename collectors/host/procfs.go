@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stacktop/stacktop/collectors"
@@ -68,6 +69,9 @@ type procReader struct {
 
 	known map[int32]*procEntry
 	scans uint64 // scan counter, marks which entries the last scan saw
+	// postmasters are the pids of the PostgreSQL servers' main processes
+	// the last scan found (see listServers).
+	postmasters []string
 
 	// kept holds the stat files left open between scans, up to keepMax:
 	// a read at offset 0 of an open /proc/<pid>/stat renders it afresh,
@@ -122,6 +126,12 @@ type procEntry struct {
 	fd    int    // the process's stat file kept open, or -1
 	nspid int32  // pid inside a nested PID namespace, 0 if none; fixed for life
 	seen  uint64 // number of the last scan that saw it
+	// skipped is set when a scan of PostgreSQL processes only passed
+	// over it: ticks is then older than the previous scan.
+	skipped bool
+	// light is set for a process a scan of PostgreSQL processes only met
+	// first: only start and name are known (and no file is kept).
+	light bool
 }
 
 // statFields are the parts of /proc/<pid>/stat the table shows.
@@ -172,8 +182,11 @@ func newProcReader(root string, bootTime time.Time) *procReader {
 }
 
 // scan reads every process once. It returns the table and the seconds since
-// boot at which the scan began.
-func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
+// boot at which the scan began. With postgresOnly, the table holds the
+// PostgreSQL server processes only, and a process known not to be one is
+// not read again, but for one in refreshEvery scans (staggered by pid) to
+// notice an exec into the server binary; a new pid is always read.
+func (r *procReader) scan(ctx context.Context, postgresOnly bool) (Processes, float64, error) {
 	// Uptime first, listing second: every process that started before this
 	// instant is in the listing, so "started after the previous scan" can be
 	// decided from start times alone.
@@ -184,14 +197,27 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 	}
 
 	r.scans++
-	dirfd, pids, err := r.listPIDs()
+	var dirfd int
+	var pids []string
+	if postgresOnly && len(r.postmasters) > 0 && r.scans%refreshEvery != 0 {
+		dirfd, pids, err = r.listServers()
+	} else {
+		dirfd, pids, err = r.listPIDs()
+	}
 	if err != nil {
 		return Processes{}, 0, err
 	}
 	defer unix.Close(dirfd)
 
-	out := Processes{List: make([]Process, 0, len(pids))}
-	live := pids[:0] // the listing less the processes that are gone
+	out := Processes{Partial: postgresOnly}
+	// Only a scan of the whole table prunes the kept listing to the
+	// processes still there: a scan of PostgreSQL processes reads too few
+	// to tell (and may not have read the listing at all).
+	var live []string
+	if !postgresOnly {
+		out.List = make([]Process, 0, len(pids))
+		live = pids[:0] // the listing less the processes that are gone
+	}
 	for i, pid := range pids {
 		if i%ctxCheckEvery == 0 && ctx.Err() != nil {
 			// Entries read so far carry their own read times, so the
@@ -199,11 +225,20 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 			r.pids = nil // partly pruned: list afresh
 			return Processes{}, 0, fmt.Errorf("process table: %w", ctx.Err())
 		}
-		p, ok := r.readProcess(dirfd, pid)
+		var p Process
+		var ok bool
+		switch {
+		case !postgresOnly:
+			p, ok = r.readProcess(dirfd, pid)
+		case !r.skip(pid):
+			p, ok = r.readPostgres(dirfd, pid)
+		}
 		if !ok {
 			continue
 		}
-		live = append(live, pid)
+		if !postgresOnly {
+			live = append(live, pid)
+		}
 		out.List = append(out.List, p)
 		out.Threads += int(p.Threads)
 		if p.State == 'R' {
@@ -211,7 +246,10 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 		}
 	}
 	out.Count = len(out.List)
-	r.pids = live
+	if !postgresOnly {
+		r.pids = live
+	}
+	r.postmasters = postmasters(out.List, r.postmasters[:0])
 
 	// Forget processes that are gone so the cache cannot grow without bound
 	// and a reused pid is never matched against a dead process.
@@ -223,6 +261,27 @@ func (r *procReader) scan(ctx context.Context) (Processes, float64, error) {
 	}
 	r.prevUptime, r.prevScanAt = uptime, scanAt
 	return out, uptime, nil
+}
+
+// IsPostgresName reports whether a process's comm is the PostgreSQL server
+// binary's. The kernel's comm survives the title a backend writes over its
+// command line; "postmaster" is the name older packagings start it under.
+func IsPostgresName(name string) bool { return name == "postgres" || name == "postmaster" }
+
+// skip reports whether a scan of PostgreSQL processes only may pass over
+// pid without reading it: a process known, by its last read, not to be
+// one, outside its turn to be checked again. It stays known (not gone).
+func (r *procReader) skip(pid string) bool {
+	id, err := strconv.ParseInt(pid, 10, 32)
+	if err != nil {
+		return false
+	}
+	e := r.known[int32(id)]
+	if e == nil || IsPostgresName(e.name) || uint64(id)%refreshEvery == r.scans%refreshEvery {
+		return false
+	}
+	e.seen, e.skipped = r.scans, true
+	return true
 }
 
 // readProcess reads one process. ok is false when the process vanished
@@ -237,7 +296,45 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 	if err != nil {
 		return Process{}, false
 	}
-	// fd is e's kept file, or one opened now: kept at the end, or closed.
+	return r.process(dirfd, pid, int32(id), e, f, fd)
+}
+
+// readPostgres is readProcess for a scan of PostgreSQL processes only: a
+// process that is not one is remembered by its start time and name alone,
+// without reading its command line, container or namespace, which a later
+// scan of the whole table reads as for a new process. ok is false for it.
+func (r *procReader) readPostgres(dirfd int, pid string) (Process, bool) {
+	id, err := strconv.ParseInt(pid, 10, 32)
+	if err != nil {
+		return Process{}, false
+	}
+	e := r.known[int32(id)]
+	f, fd, err := r.readStat(dirfd, pid, e)
+	if err != nil {
+		return Process{}, false
+	}
+	if IsPostgresName(string(f.comm)) {
+		return r.process(dirfd, pid, int32(id), e, f, fd)
+	}
+	if e != nil && fd == e.fd {
+		// Read through its kept file: the same process, still not a server.
+		e.name, e.seen, e.skipped = string(f.comm), r.scans, true
+		return Process{}, false
+	}
+	unix.Close(fd)
+	if e != nil && e.start == f.start {
+		e.name, e.seen, e.skipped = string(f.comm), r.scans, true
+		return Process{}, false
+	}
+	r.drop(e) // a reused pid: the old process's kept file, if any
+	r.known[int32(id)] = &procEntry{start: f.start, name: string(f.comm), light: true, skipped: true, seen: r.scans, fd: -1}
+	return Process{}, false
+}
+
+// process completes the read of process id (pid), known as e (nil when
+// new), whose stat line f was read through fd: e's kept file, or one
+// opened now, which is kept at the end or closed.
+func (r *procReader) process(dirfd int, pid string, id int32, e *procEntry, f statFields, fd int) (Process, bool) {
 	opened := e == nil || fd != e.fd
 	fail := func() (Process, bool) {
 		if opened {
@@ -250,7 +347,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 	// and a scan-wide time would inflate or deflate the CPU% of whatever
 	// was read late. (A vDSO clock read costs nanoseconds.)
 	at := r.now()
-	fresh := e == nil || e.start != f.start // new pid, or pid reused
+	fresh := e == nil || e.start != f.start || e.light // new pid, pid reused, or never read whole
 	uid := uint32(0)
 	if !fresh {
 		uid = e.uid
@@ -274,7 +371,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 			// A process's container and PID namespace are fixed when it
 			// is created, so one look per process is enough.
 			e = &procEntry{start: f.start, container: r.readContainer(dirfd, pid), nspid: r.readNSPID(dirfd, pid), fd: -1}
-			r.known[int32(id)] = e
+			r.known[id] = e
 		}
 		e.uid = uid
 		if string(f.comm) != e.name {
@@ -312,7 +409,7 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 		NSPID:     e.nspid,
 	}
 	p.CPUPercent, p.CPUValid = r.cpuPercent(e, f, fresh, at)
-	e.ticks, e.readAt = f.ticks, at
+	e.ticks, e.readAt, e.skipped = f.ticks, at, false
 	e.seen = r.scans
 	if opened {
 		r.keep(e, fd)
@@ -325,6 +422,11 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 // previous scan: then all its CPU time lies inside the interval. One that
 // is merely new to us (the first scan) has no honest figure.
 func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.Time) (float64, bool) {
+	if !fresh && e.skipped {
+		// Passed over while only PostgreSQL processes were read: a rate
+		// since the last read would span several intervals.
+		return 0, false
+	}
 	prev, since := e.ticks, e.readAt
 	if fresh {
 		if r.prevUptime == 0 || float64(f.start)/clockTicks <= r.prevUptime {
@@ -338,6 +440,71 @@ func (r *procReader) cpuPercent(e *procEntry, f statFields, fresh bool, at time.
 	}
 	// ticks per second / clockTicks = cores busy; times 100 for percent.
 	return rate.PerSec * 100 / clockTicks, true
+}
+
+// postmasters appends to dst the pids of the PostgreSQL servers' main
+// processes in list: the server processes whose parent is not one.
+func postmasters(list []Process, dst []string) []string {
+	servers := make(map[int32]bool)
+	for i := range list {
+		if IsPostgresName(list[i].Name) {
+			servers[list[i].PID] = true
+		}
+	}
+	for i := range list {
+		if servers[list[i].PID] && !servers[list[i].PPID] {
+			dst = append(dst, strconv.Itoa(int(list[i].PID)))
+		}
+	}
+	return dst
+}
+
+// listServers is listPIDs for a scan of PostgreSQL processes only between
+// two listings of the whole directory: the servers' main processes known
+// from the last scan and their children, from procfs's children file (every
+// server process is a child of its postmaster). A server started since is
+// found by the next whole listing, every refreshEvery scans.
+func (r *procReader) listServers() (int, []string, error) {
+	dirfd, err := unix.Open(r.root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("process table: opening %s: %w", r.root, err)
+	}
+	pids := make([]string, 0, 2*len(r.postmasters)+64)
+	for _, pm := range r.postmasters {
+		pids = append(pids, pm)
+		children, err := r.readChildren(dirfd, pm)
+		if err != nil {
+			continue // gone: the next whole listing finds what replaced it
+		}
+		pids = append(pids, strings.Fields(children)...)
+	}
+	return dirfd, pids, nil
+}
+
+// readChildren returns the content of /proc/<pid>/task/<pid>/children: the
+// pids of pid's children (of its main thread, the one a server forks from).
+func (r *procReader) readChildren(dirfd int, pid string) (string, error) {
+	fd, err := unix.Openat(dirfd, pid+"/task/"+pid+"/children", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", err
+	}
+	defer unix.Close(fd)
+	buf := r.cgBuf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(len(buf), 4096))
+		}
+		n, err := unix.Read(fd, buf[len(buf):cap(buf)])
+		if err != nil {
+			return "", err
+		}
+		if n == 0 {
+			break
+		}
+		buf = buf[:len(buf)+n]
+	}
+	r.cgBuf = buf
+	return string(buf), nil
 }
 
 // listPIDs opens the /proc directory and returns it with the names of its

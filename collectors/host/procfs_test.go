@@ -75,7 +75,7 @@ func writeFile(t *testing.T, path, content string) {
 
 func scanOK(t *testing.T, r *procReader) map[int32]Process {
 	t.Helper()
-	procs, _, err := r.scan(context.Background())
+	procs, _, err := r.scan(context.Background(), false)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
@@ -91,7 +91,7 @@ func scanOK(t *testing.T, r *procReader) map[int32]Process {
 
 func TestProcReaderFixtureFirstScan(t *testing.T) {
 	r := fixtureReader(fixtureProc(t), fixtureBoot)
-	procs, uptime, err := r.scan(context.Background())
+	procs, uptime, err := r.scan(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,14 +228,14 @@ func TestProcReaderHonoursContext(t *testing.T) {
 	r := fixtureReader(fixtureProc(t), fixtureBoot)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := r.scan(ctx); !errors.Is(err, context.Canceled) {
+	if _, _, err := r.scan(ctx, false); !errors.Is(err, context.Canceled) {
 		t.Errorf("scan with a cancelled context: err = %v, want context.Canceled", err)
 	}
 }
 
 func TestProcReaderMissingProc(t *testing.T) {
 	r := fixtureReader(filepath.Join(t.TempDir(), "nothing"), fixtureBoot)
-	if _, _, err := r.scan(context.Background()); err == nil {
+	if _, _, err := r.scan(context.Background(), false); err == nil {
 		t.Error("scan of a missing /proc succeeded")
 	}
 }

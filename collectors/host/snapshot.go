@@ -131,6 +131,10 @@ type Processes struct {
 	Threads int // threads across all processes
 	// List holds every process, in no particular order; views sort it.
 	List []Process
+	// Partial is set when no viewer needed the whole table: List then
+	// holds the PostgreSQL server processes only, and Count, Running and
+	// Threads count those (see collectors.Needs).
+	Partial bool
 }
 
 // Process is one row of the process table.

@@ -6,7 +6,7 @@
 // startup parameters, sslmode=prefer unless configured). A regular poll is
 // one prepared SQL statement (queries.go): a row per backend plus a summary
 // row carrying JSON aggregates, where idle backends unchanged since the
-// previous poll come by pid only and keep their previous row (idle.go);
+// previous poll are only named and keep their previous row (idle.go);
 // version-specific fragments come from tables
 // keyed by minimum server version, resolved once per connection. Heavy
 // parts (database sizes, tables, indexes, slots, pg_stat_statements) are

@@ -100,3 +100,44 @@ func mustBackend(t *testing.T, s *Snapshot, pid int) Backend {
 }
 
 func abs(d time.Duration) time.Duration { return max(d, -d) }
+
+// Every backend is in every poll, sent in full or kept, whatever mix of
+// idle, active and lock-waiting sessions: the summary names each one, and
+// a kept row is the one a full read gives (same state, query and user).
+// A session waiting on a lock is never kept, and carries its blockers.
+func TestEveryBackendSentOrKept(t *testing.T) {
+	cl := pg.Cluster(t)
+	dsn := cl.SuperDSN("postgres")
+	if err := cl.Exec("postgres", "CREATE TABLE IF NOT EXISTS kept_lock (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	var idle []int
+	for i := 0; i < 12; i++ {
+		x := pgtest.Session(t, dsn)
+		pgtest.ExecOn(t, x, fmt.Sprintf("SELECT %d /* kept session */", i))
+		idle = append(idle, pidOf(t, x))
+	}
+	holder := pgtest.Session(t, dsn)
+	pgtest.ExecOn(t, holder, "BEGIN", "LOCK TABLE kept_lock IN ACCESS EXCLUSIVE MODE")
+	waiter := pgtest.Background(t, pgtest.Session(t, dsn), "SELECT count(*) FROM kept_lock")
+	time.Sleep(1500 * time.Millisecond) // past the publish margin
+
+	c := newCollector(t, "split", dsn)
+	collect(t, c)
+	s := waitFor(t, c, "a poll keeping the idle sessions", func(s *Snapshot) bool { return s.Poll.Kept >= len(idle) })
+	full := collect(t, newCollector(t, "split-full", dsn))
+	for _, pid := range idle {
+		k, f := mustBackend(t, s, pid), mustBackend(t, full, pid)
+		if k.State != f.State || k.Query != f.Query || k.User != f.User || k.Database != f.Database || k.Application != f.Application {
+			t.Errorf("pid %d kept as %+v, read in full as %+v", pid, k, f)
+		}
+	}
+	w := mustBackend(t, s, waiter)
+	if !waiting(s, waiter) || len(w.BlockedBy) != 1 || w.BlockedBy[0] != pidOf(t, holder) {
+		t.Errorf("lock waiter %d: %+v, want waiting on %d", waiter, w, pidOf(t, holder))
+	}
+	if len(full.Activity) != len(s.Activity)+1 { // the full read also sees the first collector's session
+		t.Errorf("the poll has %d backends, a full read after it %d (want one more: the first collector): %s",
+			len(s.Activity), len(full.Activity), describeActivity(s))
+	}
+}

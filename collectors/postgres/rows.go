@@ -32,9 +32,34 @@ type resolveRow struct {
 type fastRow struct {
 	activityRow
 	Server, Locks, Databases, Standbys, Receiver, Vacuums, Checkpoints, XminHolders []byte
-	// KeptPIDs are the idle backends unchanged since the previous poll,
-	// sent by pid only (see fastSQL).
+	// PIDs names every backend but stacktop's own (summary row).
+	PIDs []int64
+	// KeptPIDs are the idle backends unchanged since the previous poll:
+	// named in PIDs but not sent (see fastSQL). Set by markKept.
 	KeptPIDs []int64
+}
+
+// markKept sets the summary row's KeptPIDs: the backends it names whose
+// row was not sent.
+func markKept(rows []fastRow) {
+	var sum *fastRow
+	sent := make(map[int64]bool, len(rows))
+	for i := range rows {
+		if rows[i].PID == nil {
+			sum = &rows[i]
+		} else {
+			sent[int64(*rows[i].PID)] = true
+		}
+	}
+	if sum == nil {
+		return
+	}
+	sum.KeptPIDs = sum.KeptPIDs[:0]
+	for _, pid := range sum.PIDs {
+		if !sent[pid] {
+			sum.KeptPIDs = append(sum.KeptPIDs, pid)
+		}
+	}
 }
 
 func (r *fastRow) fields() []field {
@@ -48,7 +73,7 @@ func (r *fastRow) fields() []field {
 		{"query_id", &a.QueryID}, {"query", &a.Query}, {"blocked_by", pq.Array(&a.BlockedBy)},
 		{"server", &r.Server}, {"locks", &r.Locks}, {"databases", &r.Databases}, {"standbys", &r.Standbys},
 		{"receiver", &r.Receiver}, {"vacuums", &r.Vacuums}, {"checkpoints", &r.Checkpoints},
-		{"xmin_holders", &r.XminHolders}, {"kept_pids", pq.Array(&r.KeptPIDs)},
+		{"xmin_holders", &r.XminHolders}, {"pids", pq.Array(&r.PIDs)},
 	}
 }
 

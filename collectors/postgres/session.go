@@ -124,7 +124,9 @@ func (s *session) fastRows(ctx context.Context, args ...any) ([]fastRow, error) 
 			return err
 		}
 		defer rows.Close()
-		out, err = scanByName[fastRow](rows)
+		if out, err = scanByName[fastRow](rows); err == nil {
+			markKept(out)
+		}
 		return err
 	})
 	if err != nil {

@@ -231,6 +231,9 @@ func (t *Tab) tableTitle(ctx view.Context) string {
 	st := ctx.Styles
 	pr := t.snap.Processes
 	head := " " + st.Title.Render("Processes") + " " + strconv.Itoa(pr.Count)
+	if pr.Partial { // read while another tab was shown; the whole table follows at once
+		head += st.Muted.Render(" PostgreSQL only, reading the rest…")
+	}
 	counts := st.Muted.Render(" · " + strconv.Itoa(pr.Running) + " running · " + strconv.Itoa(pr.Threads) + " threads")
 	rest := "   sort " + st.Label.Render(t.sortBy.String())
 	if t.tree {

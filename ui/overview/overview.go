@@ -98,7 +98,10 @@ func (t *Tab) Update(msg tea.Msg) (view.Tab, tea.Cmd) {
 	t.snap, t.lastTaken = s, s.Taken
 	t.record(s)
 	t.histFrames = nil
-	t.top = uihost.TopCPU(s.Processes.List, topN)
+	t.top = nil
+	if !s.Processes.Partial { // a table of the PostgreSQL processes alone has no top
+		t.top = uihost.TopCPU(s.Processes.List, topN)
+	}
 	return t, nil
 }
 

@@ -245,6 +245,11 @@ func (t *Tab) topProcesses(ctx view.Context, items *[]view.Jump) []string {
 	if t.snap == nil {
 		return out
 	}
+	if t.snap.Processes.Partial {
+		// Another tab was shown: the table was read in part; the hub
+		// reads it whole at once now this view needs it.
+		return append(out, st.Muted.Render(" reading the process table…"))
+	}
 	cols := uihost.ProcessColumns("CPU%", widgets.Descending)
 	widths := widgets.Layout(cols, ctx.Width)
 	out = append(out, st.TableHeader.Render(widgets.Header(cols, widths)))

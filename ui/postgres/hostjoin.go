@@ -22,11 +22,9 @@ type postgresProcs struct {
 }
 
 // isPostgresProcess reports whether p runs the PostgreSQL server binary.
-// The kernel's comm survives the title a backend writes over its command
-// line; "postmaster" is the name older packagings start it under.
-func isPostgresProcess(p *hs.Process) bool {
-	return p.Name == "postgres" || p.Name == "postmaster"
-}
+// It is the test the host collector applies when it reads the server's
+// processes only, so both always agree.
+func isPostgresProcess(p *hs.Process) bool { return hs.IsPostgresName(p.Name) }
 
 func indexPostgresProcs(h *hs.Snapshot) *postgresProcs {
 	ix := &postgresProcs{byInner: map[int32][]*hs.Process{}, byPID: map[int32]*hs.Process{}}

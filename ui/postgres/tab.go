@@ -103,6 +103,12 @@ func (t *Tab) Kinds() []collectors.Kind {
 	return []collectors.Kind{collectors.KindPostgres, collectors.KindHost}
 }
 
+// Needs implements view.Needer: of the host's process table, the tab shows
+// the PostgreSQL server processes only (CPU% and memory of local backends).
+func (t *Tab) Needs() collectors.Needs {
+	return collectors.Needs{Processes: collectors.ProcessesPostgres}
+}
+
 // InputActive implements view.Tab: true while a filter prompt is open.
 func (t *Tab) InputActive() bool { return t.editing() }
 

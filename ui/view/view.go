@@ -90,6 +90,15 @@ type Tab interface {
 	InputActive() bool
 }
 
+// Needer is implemented by tabs that, while focused, need less than every
+// part of the sources' data (see collectors.Needs): the root tells the hub,
+// so work nobody looks at does not run at full rate. A tab that does not
+// implement it needs everything.
+type Needer interface {
+	// Needs is what the tab shows now.
+	Needs() collectors.Needs
+}
+
 // Summarizer is implemented by tabs that contribute a box to the Overview:
 // the worst offenders of their sources (longest query, unhealthy
 // containers), or why there is nothing to show.
