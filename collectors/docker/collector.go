@@ -45,6 +45,7 @@ const (
 	DefaultWorkers      = 8
 	DefaultStatsWorkers = 128
 	DefaultDebounce     = 100 * time.Millisecond
+	DefaultListEvery    = 30 * time.Second
 	// minAPIVersion is the oldest engine API stacktop talks to (Docker 1.13).
 	minAPIVersion = "1.25"
 )
@@ -93,12 +94,17 @@ type Options struct {
 	StatsWorkers int
 	// Debounce coalesces a burst of events into one early poll.
 	Debounce time.Duration
+	// ListEvery is how often the container list is read again while the
+	// event stream is connected and quiet, as a safety net behind it (the
+	// list is read on every poll while the stream is down).
+	ListEvery time.Duration
 }
 
 func (o Options) withDefaults() Options {
 	orDefault(&o.CallTimeout, DefaultCallTimeout)
 	orDefault(&o.InspectEvery, DefaultInspectEvery)
 	orDefault(&o.Debounce, DefaultDebounce)
+	orDefault(&o.ListEvery, DefaultListEvery)
 	orDefault(&o.HistoryLen, DefaultHistoryLen)
 	orDefault(&o.EventBuffer, DefaultEventBuffer)
 	orDefault(&o.Workers, DefaultWorkers)
@@ -148,6 +154,9 @@ type engineInfo struct {
 	version, api string
 	cores        int
 	memTotal     uint64
+	// clock is the engine's time when it was asked (its own clock, for
+	// the event stream's first "since").
+	clock time.Time
 }
 
 // New validates opts and returns a collector; it does not connect yet.
@@ -189,10 +198,16 @@ func (c *Collector) Close() error {
 		stop()
 		<-done
 	}
+	var err error
 	if cli != nil {
-		return cli.Close()
+		err = cli.Close()
 	}
-	return nil
+	// After the client: a poll in flight fails fast, and no poll starts
+	// again (closed is set), so no file opens after this.
+	c.pollMu.Lock()
+	c.poll.closeAll()
+	c.pollMu.Unlock()
+	return err
 }
 
 // client returns the connection, creating it (and starting the event
@@ -272,7 +287,7 @@ func (c *Collector) engineInfo(ctx context.Context, cli *client.Client, force bo
 	if err != nil {
 		return e, c.wrap("info", err)
 	}
-	e = engineInfo{version: v.Version, api: cli.ClientVersion(), cores: info.NCPU, memTotal: uint64(max(info.MemTotal, 0))}
+	e = engineInfo{version: v.Version, api: cli.ClientVersion(), cores: info.NCPU, memTotal: uint64(max(info.MemTotal, 0)), clock: parseTime(info.SystemTime)}
 	c.mu.Lock()
 	c.engine = e
 	c.mu.Unlock()
@@ -287,16 +302,20 @@ func (c *Collector) Collect(ctx context.Context) (collectors.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	dirty, resync := c.events.takeDirty()
-	eng, err := c.engineInfo(ctx, cli, resync)
+	ch := c.events.take()
+	eng, err := c.engineInfo(ctx, cli, ch.resync)
 	if err != nil {
-		c.events.restore(dirty, resync)
+		c.events.restore(ch)
 		return nil, err
 	}
+	// Read before the stream starts: a quiet stream that is following
+	// says the list is as it was; one still connecting says nothing yet.
+	following := c.events.following()
+	c.events.startFrom(eng.clock)
 	c.startEvents(cli)
-	snap, err := c.poll.collect(ctx, c, cli, eng, dirty, resync)
+	snap, err := c.poll.collect(ctx, c, cli, eng, ch, following)
 	if err != nil {
-		c.events.restore(dirty, resync) // not seen yet: keep for the next poll
+		c.events.restore(ch) // not seen yet: keep for the next poll
 		return nil, err
 	}
 	snap.Host = cli.DaemonHost()
