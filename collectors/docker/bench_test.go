@@ -191,6 +191,17 @@ func daemonCPU() int64 {
 	return ticks * 1000 / clockTicks
 }
 
+// dockerdCPU is daemonCPU for dockerd alone (where API calls are served).
+func dockerdCPU() int64 {
+	var ticks int64
+	for _, pid := range daemonPIDs() {
+		if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(comm)) == "dockerd" {
+			ticks += procCPUTicks(pid, true)
+		}
+	}
+	return ticks * 1000 / clockTicks
+}
+
 // clockTicks is USER_HZ, 100 on every Linux architecture Go supports.
 const clockTicks = 100
 
