@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+
 	"github.com/stacktop/stacktop/collectors/docker/dockertest"
 )
 
@@ -184,4 +186,25 @@ func TestListOnlyWhenChanged(t *testing.T) {
 	if n := p.counts(); n["GET /containers/json"] != 1 {
 		t.Errorf("a poll while the stream is down made:%s\nwant one list", formatCounts(n))
 	}
+}
+
+// TestMemoryLimitUpdate: `docker update --memory` shows on the poll its
+// event brings, although the container's files stay open between polls
+// and its limit is read once when they are located.
+func TestMemoryLimitUpdate(t *testing.T) {
+	e := dockertest.Start(t)
+	id, _ := e.Run(t, dockertest.Spec{Name: "limited", NetworkMode: "none", Memory: 64 << 20})
+	c := newCollector(t, Options{})
+	collectUntil(t, c, 10*time.Second, "the 64 MiB limit", func(s *Snapshot) bool {
+		return mustFind(t, s, id).Stats.MemLimit == 64<<20
+	})
+	waitConnected(t, c, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.Client.ContainerUpdate(ctx, id, container.UpdateConfig{Resources: container.Resources{Memory: 96 << 20, MemorySwap: -1}}); err != nil {
+		t.Fatal(err)
+	}
+	collectUntil(t, c, 10*time.Second, "the updated 96 MiB limit", func(s *Snapshot) bool {
+		return mustFind(t, s, id).Stats.MemLimit == 96<<20
+	})
 }

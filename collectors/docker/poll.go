@@ -77,6 +77,7 @@ type inspectInfo struct {
 	health                string
 	failingStreak         int
 	hostNet               bool
+	memConfig             int64 // the configured memory limit (0: none)
 }
 
 func newPollState(histLen int) pollState {
@@ -152,6 +153,7 @@ func (p *pollState) listing(ctx context.Context, c *Collector, cli *client.Clien
 // date, in parallel, and returns those the engine no longer knows.
 func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *client.Client, list []container.Summary, dirty map[string]struct{}, resync bool, now time.Time) map[string]bool {
 	var todo []int
+	safetyNet := map[int]bool{}       // todo entries due only to InspectEvery
 	staleBudget := 2 * c.opts.Workers // spread safety-net re-inspects over polls
 	for i, s := range list {
 		t := p.known[s.ID]
@@ -165,6 +167,7 @@ func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *clien
 			todo = append(todo, i)
 		case now.Sub(t.inspectedAt) > c.opts.InspectEvery && staleBudget > 0:
 			staleBudget--
+			safetyNet[len(todo)] = true
 			todo = append(todo, i)
 		}
 	}
@@ -185,10 +188,17 @@ func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *clien
 			// Keep the old details; the unchanged key retries next poll.
 		default:
 			t := p.known[s.ID]
+			old := t.insp
 			t.insp = inspectInfoFrom(r.resp)
 			t.key, t.inspectedAt = listKey(s), now
-			t.paths = nil // locate again: the pid or the memory limit may have changed
-			t.closeFiles()
+			if !safetyNet[j] || t.insp.pid != old.pid || t.insp.hostNet != old.hostNet || t.insp.memConfig != old.memConfig {
+				// Locate again: the pid, the network or the memory limit
+				// (read once when located) may have changed. A routine
+				// re-inspect that finds them as they were keeps the open
+				// files.
+				t.paths = nil
+				t.closeFiles()
+			}
 		}
 	}
 	return gone
@@ -203,7 +213,7 @@ func inspectInfoFrom(r container.InspectResponse) inspectInfo {
 	var in inspectInfo
 	in.restartCount = r.RestartCount
 	if r.HostConfig != nil {
-		in.hostNet = r.HostConfig.NetworkMode.IsHost()
+		in.hostNet, in.memConfig = r.HostConfig.NetworkMode.IsHost(), r.HostConfig.Memory
 	}
 	if st := r.State; st != nil {
 		in.state, in.pid, in.exitCode, in.oomKilled = string(st.Status), st.Pid, st.ExitCode, st.OOMKilled
