@@ -86,13 +86,25 @@ func formatCounts(n map[string]int) string {
 	return b.String()
 }
 
+// pollCalls reads the collector's API call counts.
+func pollCalls(c *Collector) apiCalls {
+	c.pollMu.Lock()
+	defer c.pollMu.Unlock()
+	return c.poll.calls
+}
+
+// since formats the calls made after c0.
+func (c apiCalls) since(c0 apiCalls) string {
+	return fmt.Sprintf("%d lists, %d pings, %d inspects", c.list-c0.list, c.ping-c0.ping, c.inspect-c0.inspect)
+}
+
 // TestAPICallsPerMinute counts the engine API requests the collector makes
 // over two minutes of 2 s polls with 100 idle containers, minute by minute,
 // after a warm-up poll (the first poll inspects every container once). The
 // other users of the shared engine make events that cost lists too. It is the daemon
 // side of the cost TestCostVersusDockerStats measures, broken down by call.
 //
-//	STACKTOP_DOCKER_COST=1 go test -run TestAPICallsPerMinute -v ./collectors/docker/
+//	STACKTOP_DOCKER_COST=1 go test -count=1 -race=false -run TestAPICallsPerMinute -v ./collectors/docker/
 func TestAPICallsPerMinute(t *testing.T) {
 	if os.Getenv(CostEnv) != "1" {
 		t.Skipf("set %s=1 to run the 2-minute API call count", CostEnv)

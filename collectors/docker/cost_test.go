@@ -23,13 +23,14 @@ const CostEnv = "STACKTOP_DOCKER_COST"
 // minute, as a watcher left open does: the collector a minute (so the
 // minute includes its safety-net re-inspections and re-lists), the CLI
 // ten seconds (its per-container streams are all open by then). A minute
-// with nothing watching, before and after, shows the engine's own cost,
-// which both totals contain; the figures above it are issue 12's (target:
+// with nothing watching, before and after, shows the engine's own cost
+// (the lower of the two: other users of a shared engine only add), which
+// both totals contain; the figures above it are issue 12's (target:
 // stacktop <= 5% of docker stats). The test fails only past 25% of the
 // totals: the engine is shared with other work, so the difference above
 // idle is for the report, not for a verdict.
 //
-//	STACKTOP_DOCKER_COST=1 go test -race=false -run TestCostVersusDockerStats -v -timeout 20m ./collectors/docker/
+//	STACKTOP_DOCKER_COST=1 go test -count=1 -race=false -run TestCostVersusDockerStats -v -timeout 20m ./collectors/docker/
 func TestCostVersusDockerStats(t *testing.T) {
 	if os.Getenv(CostEnv) != "1" {
 		t.Skipf("set %s=1 to run the 5-minute cost measurement", CostEnv)
@@ -51,6 +52,7 @@ func TestCostVersusDockerStats(t *testing.T) {
 	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(interval) {
 		collect(t, c)
 	}
+	calls0 := pollCalls(c)
 	ours := measure(func() int64 {
 		self0 := selfCPU()
 		for end := time.Now().Add(window); time.Now().Before(end); time.Sleep(interval) {
@@ -58,6 +60,7 @@ func TestCostVersusDockerStats(t *testing.T) {
 		}
 		return selfCPU() - self0
 	})
+	calls := pollCalls(c)
 	c.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), window+time.Minute)
@@ -77,13 +80,16 @@ func TestCostVersusDockerStats(t *testing.T) {
 	cmd.Wait()
 
 	idle2 := measure(func() int64 { time.Sleep(window); return 0 })
-	idle := cost{daemon: (idle1.daemon + idle2.daemon) / 2, dockerd: (idle1.dockerd + idle2.dockerd) / 2}
+	// Other work on a shared engine only adds to a minute: the quieter
+	// idle minute is the better estimate of the engine's own cost.
+	idle := cost{daemon: min(idle1.daemon, idle2.daemon), dockerd: min(idle1.dockerd, idle2.dockerd)}
 
 	ratio := float64(ours.total()) / float64(cli.total())
 	t.Logf("stacktop collector: self %d ms + engine %d ms (dockerd %d) = %d ms CPU over %s", ours.self, ours.daemon, ours.dockerd, ours.total(), window)
 	t.Logf("docker stats CLI:   self %d ms + engine %d ms (dockerd %d) = %d ms CPU over %s", cli.self, cli.daemon, cli.dockerd, cli.total(), window)
-	t.Logf("nothing watching:   engine %d and %d ms (dockerd %d and %d) over %s, before and after (their mean is in both totals above)",
+	t.Logf("nothing watching:   engine %d and %d ms (dockerd %d and %d) over %s, before and after (the lower is in both totals above)",
 		idle1.daemon, idle2.daemon, idle1.dockerd, idle2.dockerd, window)
+	t.Logf("stacktop's API calls in its minute: %s", calls.since(calls0))
 	oursAbove, cliAbove := ours.total()-idle.daemon, cli.total()-idle.daemon
 	t.Logf("above the idle engine: stacktop %d ms, docker stats %d ms: %.1f%% (issue 12's target <= 5%%); totals: %.1f%% (fails past 25%%)",
 		oursAbove, cliAbove, 100*float64(oursAbove)/float64(cliAbove), ratio*100)

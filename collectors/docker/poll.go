@@ -34,7 +34,13 @@ type pollState struct {
 	// again asks the next poll to list too: the list a change's event
 	// brings may predate the change (see stateOf), so it is read once more.
 	again bool
+	// calls counts the API calls polls made, by kind, for the cost tests
+	// (the engine's share of a poll's cost is in these calls).
+	calls apiCalls
 }
+
+// apiCalls counts a collector's poll API calls by kind.
+type apiCalls struct{ list, ping, inspect int }
 
 // tracked is one container as the collector remembers it between polls.
 type tracked struct {
@@ -105,6 +111,9 @@ func (p *pollState) collect(ctx context.Context, c *Collector, cli *client.Clien
 	}
 	now := time.Now()
 	gone := p.refreshInspect(ctx, c, cli, list, ch.dirty, ch.resync, now)
+	if len(gone) > 0 {
+		p.again = true // the list names containers that are no more
+	}
 	source := p.readStats(ctx, c, cli, list, eng, now)
 
 	snap := &Snapshot{Taken: now, StatsFrom: source, Containers: make([]Container, 0, len(list))}
@@ -136,11 +145,13 @@ func (p *pollState) listing(ctx context.Context, c *Collector, cli *client.Clien
 	cctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	if p.list != nil && following && !ch.relist && !p.again && time.Since(p.listedAt) < c.opts.ListEvery {
+		p.calls.ping++
 		if _, err := cli.Ping(cctx); err != nil {
 			return nil, c.wrap("ping", err)
 		}
 		return p.list, nil
 	}
+	p.calls.list++
 	list, err := cli.ContainerList(cctx, container.ListOptions{All: true})
 	if err != nil {
 		return nil, c.wrap("list containers", err)
@@ -172,6 +183,7 @@ func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *clien
 		}
 	}
 	results := make([]inspectResult, len(todo))
+	p.calls.inspect += len(todo)
 	parallel(len(todo), c.opts.Workers, func(j int) {
 		ictx, cancel := c.callCtx(ctx)
 		defer cancel()
