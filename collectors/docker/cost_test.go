@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,8 +110,43 @@ func (c cost) total() int64 { return c.self + c.daemon }
 
 // measure runs fn, which returns the watcher's own CPU, and adds the
 // engine processes' CPU over the same time.
+// Only processes alive at both ends count: a shim that exits meanwhile
+// (another user's container removed) would take its whole past CPU out of
+// a plain sum.
 func measure(fn func() int64) cost {
-	d0, dd0 := daemonCPU(), dockerdCPU()
+	before := engineTicks()
 	self := fn()
-	return cost{self: self, daemon: daemonCPU() - d0, dockerd: dockerdCPU() - dd0}
+	var c cost
+	for pid, e := range engineTicks() {
+		b, ok := before[pid]
+		if !ok || b.comm != e.comm || e.ticks < b.ticks {
+			continue
+		}
+		ms := (e.ticks - b.ticks) * 1000 / clockTicks
+		c.daemon += ms
+		if e.comm == "dockerd" {
+			c.dockerd += ms
+		}
+	}
+	c.self = self
+	return c
+}
+
+// engineTick is one engine process's CPU so far.
+type engineTick struct {
+	comm  string
+	ticks int64
+}
+
+// engineTicks reads the CPU of every engine process, by pid.
+func engineTicks() map[int]engineTick {
+	out := map[int]engineTick{}
+	for _, pid := range daemonPIDs() {
+		comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if err != nil {
+			continue
+		}
+		out[pid] = engineTick{comm: strings.TrimSpace(string(comm)), ticks: procCPUTicks(pid, true)}
+	}
+	return out
 }
