@@ -134,6 +134,37 @@ func BenchmarkList100(b *testing.B) {
 	b.ReportMetric(float64(daemonCPU()-daemon0)/float64(b.N), "daemon-cpu-ms/op")
 }
 
+// BenchmarkInspect is one ContainerInspect call, what the engine spends on
+// each safety-net or event-driven inspect (100 containers: ~100 a minute).
+func BenchmarkInspect(b *testing.B) {
+	ids := fleetOf100(b)
+	e := dockertest.Start(b)
+	ctx := context.Background()
+	daemon0 := daemonCPU()
+	i := 0
+	for b.Loop() {
+		if _, err := e.Client.ContainerInspect(ctx, ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(daemonCPU()-daemon0)/float64(b.N), "daemon-cpu-ms/op")
+}
+
+// BenchmarkPing is one /_ping, what a quiet poll asks of the engine.
+func BenchmarkPing(b *testing.B) {
+	fleetOf100(b)
+	e := dockertest.Start(b)
+	ctx := context.Background()
+	daemon0 := daemonCPU()
+	for b.Loop() {
+		if _, err := e.Client.Ping(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(daemonCPU()-daemon0)/float64(b.N), "daemon-cpu-ms/op")
+}
+
 // BenchmarkCgroupRead100 is reading the cgroup files of 100 containers
 // alone (design (b)'s own cost, without the list call).
 func BenchmarkCgroupRead100(b *testing.B) {

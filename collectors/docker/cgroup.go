@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -117,63 +118,136 @@ func (fs cgroupFS) locate(id string, pid int, hostNet bool) (cgroupPaths, error)
 	return p, nil
 }
 
-// read samples every counter. CPU and memory must be readable (else the
+// cgroupFiles is one container's counter files, held open between polls:
+// each poll reads each file with one pread at offset 0 (the kernel
+// regenerates a seq_file read from offset 0), where open, read and close
+// were three syscalls plus the runtime's poller registration, most of a
+// poll's cost at 100 containers. The same slots serve v1 and v2; which
+// file each holds, and how it is parsed, depends on v2.
+type cgroupFiles struct {
+	v2       bool
+	memLimit uint64
+	// cpu: cpuacct.usage (v1) or cpu.stat (v2); mem: memory.usage_in_bytes
+	// or memory.current; memStat: memory.stat; io: the blkio throttle file
+	// or io.stat; pids: pids.current; net: /proc/<pid>/net/dev. cpu and
+	// mem are required; the others are nil when absent.
+	cpu, mem, memStat, io, pids, net *os.File
+}
+
+// open opens the counter files of p. CPU and memory must open (else the
 // container is gone or the paths are wrong); the rest degrade to "not
-// available" on their own. buf is reused across files and containers.
-func (fs cgroupFS) read(p cgroupPaths, now time.Time, buf *fileBuf) (counters, error) {
-	c := counters{at: now, memLimit: p.memLimit}
-	var err error
+// available" on their own.
+func (fs cgroupFS) open(p cgroupPaths) (*cgroupFiles, error) {
+	f := &cgroupFiles{v2: p.v2, memLimit: p.memLimit}
+	var cpu, mem, memStat, io, pids string
 	if p.v2 {
-		err = readV2(p.unified, &c, buf)
+		// cpu.stat exists in every v2 cgroup, whether or not the cpu
+		// controller is enabled; missing means the cgroup is gone.
+		cpu, mem, memStat = filepath.Join(p.unified, "cpu.stat"), filepath.Join(p.unified, "memory.current"), filepath.Join(p.unified, "memory.stat")
+		io, pids = filepath.Join(p.unified, "io.stat"), filepath.Join(p.unified, "pids.current")
 	} else {
-		err = readV1(p, &c, buf)
+		cpu, mem, memStat = filepath.Join(p.cpuacct, "cpuacct.usage"), filepath.Join(p.memory, "memory.usage_in_bytes"), filepath.Join(p.memory, "memory.stat")
+		if p.blkio != "" {
+			io = filepath.Join(p.blkio, "blkio.throttle.io_service_bytes_recursive")
+			if _, err := os.Stat(io); err != nil {
+				io = filepath.Join(p.blkio, "blkio.throttle.io_service_bytes")
+			}
+		}
+		if p.pids != "" {
+			pids = filepath.Join(p.pids, "pids.current")
+		}
 	}
+	var err error
+	if f.cpu, err = openKernelFile(cpu); err != nil {
+		return nil, err
+	}
+	if f.mem, err = openKernelFile(mem); err != nil {
+		f.close()
+		return nil, err
+	}
+	f.memStat, f.io, f.pids, f.net = openOptional(memStat), openOptional(io), openOptional(pids), openOptional(p.netDev)
+	return f, nil
+}
+
+// openOptional opens path, or returns nil when it is "" or cannot be opened.
+func openOptional(path string) *os.File {
+	if path == "" {
+		return nil
+	}
+	f, err := openKernelFile(path)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// openKernelFile opens a kernel file for reading with plain blocking
+// reads. os.Open would register a cgroup file (which supports poll) with
+// the runtime's poller, two more syscalls, and make every File.Fd call a
+// fcntl; os.NewFile of a blocking descriptor does neither.
+func openKernelFile(path string) (*os.File, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// close closes every file; f is unusable afterwards.
+func (f *cgroupFiles) close() {
+	for _, h := range []*os.File{f.cpu, f.mem, f.memStat, f.io, f.pids, f.net} {
+		if h != nil {
+			h.Close()
+		}
+	}
+	*f = cgroupFiles{}
+}
+
+// read samples every counter. CPU and memory must be readable (else the
+// container is gone); the rest degrade to "not available" on their own.
+// buf is reused across files and containers.
+func (f *cgroupFiles) read(now time.Time, buf *fileBuf) (counters, error) {
+	c := counters{at: now, memLimit: f.memLimit}
+	b, err := buf.pread(f.cpu)
 	if err != nil {
 		return counters{}, err
 	}
-	if p.netDev != "" {
-		c.netRx, c.netTx, c.netOK = readNetDev(p.netDev, buf)
-	}
-	return c, nil
-}
-
-func readV1(p cgroupPaths, c *counters, buf *fileBuf) error {
-	var err error
-	if c.cpuNS, err = buf.uint(filepath.Join(p.cpuacct, "cpuacct.usage")); err != nil {
-		return err
+	if f.v2 {
+		c.cpuNS = fieldOf(b, "usage_usec") * 1000
+	} else if c.cpuNS, err = parseUint(b); err != nil {
+		return counters{}, err
 	}
 	c.cpuOK = true
-	if c.memUsage, err = buf.uint(filepath.Join(p.memory, "memory.usage_in_bytes")); err != nil {
-		return err
+	if b, err = buf.pread(f.mem); err != nil {
+		return counters{}, err
 	}
-	c.memInactive = buf.field(filepath.Join(p.memory, "memory.stat"), "total_inactive_file")
+	if c.memUsage, err = parseUint(b); err != nil {
+		return counters{}, err
+	}
 	c.memOK = true
-	if p.blkio != "" {
-		c.blkRead, c.blkWrite, c.blkOK = readBlkioV1(p.blkio, buf)
+	if b, err := buf.pread(f.memStat); err == nil {
+		if f.v2 {
+			c.memInactive = fieldOf(b, "inactive_file")
+		} else {
+			c.memInactive = fieldOf(b, "total_inactive_file")
+		}
 	}
-	if p.pids != "" {
-		c.pids, _ = buf.uint(filepath.Join(p.pids, "pids.current"))
+	if b, err := buf.pread(f.io); err == nil {
+		if f.v2 {
+			c.blkRead, c.blkWrite = parseIOStatV2(b)
+		} else {
+			c.blkRead, c.blkWrite = parseBlkioV1(b)
+		}
+		c.blkOK = true
 	}
-	return nil
-}
-
-func readV2(dir string, c *counters, buf *fileBuf) error {
-	// cpu.stat exists in every v2 cgroup, whether or not the cpu
-	// controller is enabled; unreadable means the cgroup is gone.
-	b, err := buf.read(filepath.Join(dir, "cpu.stat"))
-	if err != nil {
-		return err
+	if b, err := buf.pread(f.pids); err == nil {
+		c.pids, _ = parseUint(b)
 	}
-	usec := fieldOf(b, "usage_usec")
-	if c.memUsage, err = buf.uint(filepath.Join(dir, "memory.current")); err != nil {
-		return err
+	if b, err := buf.pread(f.net); err == nil {
+		c.netRx, c.netTx = parseNetDev(b)
+		c.netOK = true
 	}
-	c.cpuNS, c.cpuOK = usec*1000, true
-	c.memInactive = buf.field(filepath.Join(dir, "memory.stat"), "inactive_file")
-	c.memOK = true
-	c.blkRead, c.blkWrite, c.blkOK = readIOStatV2(filepath.Join(dir, "io.stat"), buf)
-	c.pids, _ = buf.uint(filepath.Join(dir, "pids.current"))
-	return nil
+	return c, nil
 }
 
 // capLimit turns "no limit" (0 or the kernel's huge sentinel) into the host's
@@ -185,27 +259,70 @@ func (fs cgroupFS) capLimit(lim uint64) uint64 {
 	return lim
 }
 
-// fileBuf reads small kernel files with one open, one read and one close
-// (os.ReadFile adds an fstat and a second read): at 100 containers and six
-// files each per poll, the syscalls are most of the cost.
+// fileBuf is a scratch buffer for reading small kernel files.
 type fileBuf struct{ b [8192]byte }
 
-// read returns the file's content (valid until the next read). Files
-// longer than the buffer are read whole through os.ReadFile.
+// errNoFile is the read of a file that is not there (an optional slot).
+var errNoFile = errors.New("not available")
+
+// seqChunk is a length past which one read of a kernel file may have been
+// cut short: seq_file fills at most a page per read, ending on a record
+// boundary, and no record of the files read here comes near 1 KiB. Shorter
+// reads are the whole file, so most files cost exactly one syscall.
+const seqChunk = 3 << 10
+
+// pread reads f from offset 0 (a fresh sample of a kernel file) and
+// returns its content, valid until the next read.
+func (fb *fileBuf) pread(f *os.File) ([]byte, error) {
+	if f == nil {
+		return nil, errNoFile
+	}
+	// Fd of a blocking file is a field read; the os.File keeps the
+	// descriptor alive (and closes it if the collector is dropped without
+	// Close).
+	fd := int(f.Fd())
+	n, err := preadRetry(fd, fb.b[:], 0)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, errors.New("empty file")
+	}
+	if n < seqChunk {
+		return fb.b[:n], nil
+	}
+	out := append([]byte(nil), fb.b[:n]...)
+	for {
+		m, err := preadRetry(fd, fb.b[:], int64(len(out)))
+		if err != nil {
+			return nil, err
+		}
+		if m == 0 {
+			return out, nil
+		}
+		out = append(out, fb.b[:m]...)
+	}
+}
+
+// preadRetry is pread, again when a signal interrupted it.
+func preadRetry(fd int, b []byte, off int64) (int, error) {
+	for {
+		n, err := syscall.Pread(fd, b, off)
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
+
+// read returns the file at path's content (valid until the next read); for
+// the files read once per container (memory.limit_in_bytes).
 func (fb *fileBuf) read(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openKernelFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	n, err := f.Read(fb.b[:])
-	if err != nil && n == 0 {
-		return nil, err
-	}
-	if n == len(fb.b) {
-		return os.ReadFile(path)
-	}
-	return fb.b[:n], nil
+	return fb.pread(f)
 }
 
 func (fb *fileBuf) uint(path string) (uint64, error) {
@@ -213,17 +330,12 @@ func (fb *fileBuf) uint(path string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64)
+	return parseUint(b)
 }
 
-// field returns the value of key in a "key value" file (memory.stat,
-// cpu.stat); 0 when absent.
-func (fb *fileBuf) field(path, key string) uint64 {
-	b, err := fb.read(path)
-	if err != nil {
-		return 0
-	}
-	return fieldOf(b, key)
+// parseUint reads a file holding one number.
+func parseUint(b []byte) (uint64, error) {
+	return strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 64)
 }
 
 // fieldOf returns the value of key in the "key value" lines of b; 0 when
@@ -239,15 +351,9 @@ func fieldOf(b []byte, key string) uint64 {
 	return 0
 }
 
-// readBlkioV1 sums Read and Write bytes over devices from the throttle
-// files, which (unlike the CFQ ones) exist with every I/O scheduler.
-func readBlkioV1(dir string, buf *fileBuf) (r, w uint64, ok bool) {
-	b, err := buf.read(filepath.Join(dir, "blkio.throttle.io_service_bytes_recursive"))
-	if err != nil {
-		if b, err = buf.read(filepath.Join(dir, "blkio.throttle.io_service_bytes")); err != nil {
-			return 0, 0, false
-		}
-	}
+// parseBlkioV1 sums Read and Write bytes over devices in a blkio throttle
+// file, which (unlike the CFQ ones) exists with every I/O scheduler.
+func parseBlkioV1(b []byte) (r, w uint64) {
 	for line := range bytes.Lines(b) {
 		f := bytes.Fields(line)
 		if len(f) != 3 {
@@ -261,15 +367,11 @@ func readBlkioV1(dir string, buf *fileBuf) (r, w uint64, ok bool) {
 			w += n
 		}
 	}
-	return r, w, true
+	return r, w
 }
 
-// readIOStatV2 sums rbytes and wbytes over devices in a cgroup v2 io.stat.
-func readIOStatV2(path string, buf *fileBuf) (r, w uint64, ok bool) {
-	b, err := buf.read(path)
-	if err != nil {
-		return 0, 0, false
-	}
+// parseIOStatV2 sums rbytes and wbytes over devices in a cgroup v2 io.stat.
+func parseIOStatV2(b []byte) (r, w uint64) {
 	for line := range bytes.Lines(b) {
 		fields := bytes.Fields(line)
 		if len(fields) < 2 {
@@ -286,16 +388,12 @@ func readIOStatV2(path string, buf *fileBuf) (r, w uint64, ok bool) {
 			}
 		}
 	}
-	return r, w, true
+	return r, w
 }
 
-// readNetDev sums received and sent bytes over every interface but lo in a
-// /proc/<pid>/net/dev file.
-func readNetDev(path string, buf *fileBuf) (rx, tx uint64, ok bool) {
-	b, err := buf.read(path)
-	if err != nil {
-		return 0, 0, false
-	}
+// parseNetDev sums received and sent bytes over every interface but lo in
+// a /proc/<pid>/net/dev file.
+func parseNetDev(b []byte) (rx, tx uint64) {
 	for line := range bytes.Lines(b) {
 		name, rest, found := bytes.Cut(line, []byte{':'})
 		if !found || string(bytes.TrimSpace(name)) == "lo" {
@@ -309,5 +407,5 @@ func readNetDev(path string, buf *fileBuf) (rx, tx uint64, ok bool) {
 		t, _ := strconv.ParseUint(string(fields[8]), 10, 64)
 		rx, tx = rx+r, tx+t
 	}
-	return rx, tx, true
+	return rx, tx
 }

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,17 @@ func cgroupFixture(t *testing.T, procCgroup string, files map[string]string) cgr
 	return cgroupFS{procRoot: filepath.Join(root, "proc"), cgroupRoot: filepath.Join(root, "cgroup"), memTotal: 16 << 30}
 }
 
+// readOnce opens p's files, reads them once and closes them.
+func readOnce(fs cgroupFS, p cgroupPaths, now time.Time) (counters, error) {
+	f, err := fs.open(p)
+	if err != nil {
+		return counters{}, err
+	}
+	defer f.close()
+	var buf fileBuf
+	return f.read(now, &buf)
+}
+
 const fixtureID = "3f2a9c1b7d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
 
 // The files a cgroup v2 container has (systemd cgroup driver, the default
@@ -60,9 +72,8 @@ func TestCgroupV2(t *testing.T) {
 	if !p.v2 || p.memLimit != 16<<30 {
 		t.Errorf("located %+v: want v2 with an unlimited memory limit shown as the host's 16 GiB", p)
 	}
-	var buf fileBuf
 	now := time.Now()
-	c, err := fs.read(p, now, &buf)
+	c, err := readOnce(fs, p, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +115,7 @@ func TestCgroupV1AndHybrid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var buf fileBuf
-		c, err := fs.read(p, time.Time{}, &buf)
+		c, err := readOnce(fs, p, time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,8 +144,54 @@ func TestCgroupRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf fileBuf
-	if _, err := fs.read(p, time.Time{}, &buf); err == nil {
+	if _, err := readOnce(fs, p, time.Time{}); err == nil {
 		t.Error("a v2 cgroup without cpu.stat read as CPU 0")
+	}
+}
+
+// The files stay open between polls: each read is a fresh sample (read
+// from the start, not where the last read ended), and a file longer than
+// one kernel read (a network namespace with many interfaces) is read whole.
+func TestCgroupFilesKeptOpen(t *testing.T) {
+	dir := "system.slice/docker-" + fixtureID + ".scope"
+	fs := cgroupFixture(t, "0::/"+dir+"\n", v2Files(dir, "max"))
+	p, err := fs.locate(fixtureID, 4242, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fs.open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.close()
+	var buf fileBuf
+	if c, err := f.read(time.Time{}, &buf); err != nil || c.cpuNS != 1_500_000_000 || c.netRx != 5000 {
+		t.Fatalf("first read: %+v, %v", c, err)
+	}
+	// Rewrite in place (same inode, as the kernel's files are), longer
+	// than before, then shorter: each read sees exactly the new content.
+	write := func(rel, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(fs.cgroupRoot, rel), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(dir+"/cpu.stat", "usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\nnr_periods 0\nnr_throttled 0\n")
+	write(dir+"/pids.current", "12\n")
+	var dev strings.Builder
+	dev.WriteString("Inter-|   Receive\n face |bytes\n")
+	for i := range 200 { // ~130 bytes a line: past one read and past the buffer
+		fmt.Fprintf(&dev, "%6s:    %4d     40    0    0    0     0          0         0     %4d     30    0    0    0     0       0          0\n", fmt.Sprintf("eth%d", i), 10, 20)
+	}
+	if err := os.WriteFile(filepath.Join(fs.procRoot, "4242/net/dev"), []byte(dev.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.read(time.Time{}, &buf)
+	if err != nil || c.cpuNS != 2_500_000_000 || c.pids != 12 || c.netRx != 2000 || c.netTx != 4000 {
+		t.Errorf("after the files changed: %+v, %v; want CPU 2.5 s, 12 pids, rx 2000 tx 4000 over 200 interfaces", c, err)
+	}
+	write(dir+"/pids.current", "3\n")
+	if c, err := f.read(time.Time{}, &buf); err != nil || c.pids != 3 {
+		t.Errorf("after pids.current shrank: %d, %v; want 3", c.pids, err)
 	}
 }

@@ -33,6 +33,11 @@ var stateActions = []string{
 	"pause", "unpause", "rename", "update", "health_status",
 }
 
+// imageActions are the image events that can change what the container
+// list shows: a container's image is shown by its tag, or by ID once the
+// tag has moved to another image.
+var imageActions = []string{"tag", "untag"}
+
 func isStateAction(a string) bool {
 	// Health events read "health_status: healthy"; match on the verb.
 	verb, _, _ := strings.Cut(a, ":")
@@ -50,6 +55,7 @@ type eventFeed struct {
 	next    int     // where the next event goes once the ring is full
 	dirty   map[string]struct{}
 	resync  bool
+	relist  bool // an event changed the list without naming a container (images)
 	status  StreamStatus
 	pending bool // a debounced notification is scheduled
 	last    time.Time
@@ -94,8 +100,8 @@ func (f *eventFeed) run(ctx context.Context, src eventSource, connectTimeout tim
 func (f *eventFeed) follow(ctx context.Context, src eventSource, connectTimeout time.Duration, reconnect bool) error {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	opts := events.ListOptions{Filters: filters.NewArgs(filters.Arg("type", "container"))}
-	for _, a := range stateActions {
+	opts := events.ListOptions{Filters: filters.NewArgs(filters.Arg("type", string(events.ContainerEventType)), filters.Arg("type", string(events.ImageEventType)))}
+	for _, a := range append(slices.Clip(stateActions), imageActions...) {
 		opts.Filters.Add("event", a)
 	}
 	f.mu.Lock()
@@ -136,13 +142,18 @@ func (f *eventFeed) follow(ctx context.Context, src eventSource, connectTimeout 
 // record stores one event, marks its container for re-inspection and
 // schedules a poll.
 func (f *eventFeed) record(m events.Message) {
+	if m.Type == events.ImageEventType && slices.Contains(imageActions, string(m.Action)) {
+		f.mu.Lock()
+		f.relist = true
+		f.advance(eventTime(m))
+		f.mu.Unlock()
+		f.poke()
+		return
+	}
 	if m.Type != events.ContainerEventType || !isStateAction(string(m.Action)) {
 		return
 	}
-	at := time.Unix(0, m.TimeNano)
-	if m.TimeNano == 0 {
-		at = time.Unix(m.Time, 0)
-	}
+	at := eventTime(m)
 	ev := Event{
 		Time: at, Action: string(m.Action), ID: m.Actor.ID,
 		Name: m.Actor.Attributes["name"], Image: m.Actor.Attributes["image"],
@@ -156,11 +167,43 @@ func (f *eventFeed) record(m events.Message) {
 		f.next = (f.next + 1) % len(f.ring)
 	}
 	f.dirty[ev.ID] = struct{}{}
+	f.advance(at)
+	f.mu.Unlock()
+	f.poke()
+}
+
+// eventTime is when the engine says m happened.
+func eventTime(m events.Message) time.Time {
+	if m.TimeNano == 0 {
+		return time.Unix(m.Time, 0)
+	}
+	return time.Unix(0, m.TimeNano)
+}
+
+// advance moves the reconnect point past an event at at. f.mu is held.
+func (f *eventFeed) advance(at time.Time) {
 	if at.After(f.last) {
 		f.last = at
 	}
-	f.mu.Unlock()
-	f.poke()
+}
+
+// startFrom sets where the first connection replays from: the engine's
+// clock before the first list, so a change between that list and the
+// stream's start is not missed (the engine replays it from its buffer).
+func (f *eventFeed) startFrom(engineTime time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.last.IsZero() && !engineTime.IsZero() {
+		f.last = engineTime.Add(-time.Nanosecond) // follow asks for since last+1ns
+	}
+}
+
+// following reports whether the stream is connected, so that a quiet
+// stream means nothing changed.
+func (f *eventFeed) following() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status.Connected
 }
 
 // poke schedules one notification after the debounce delay, so a burst of
@@ -183,24 +226,35 @@ func (f *eventFeed) poke() {
 	})
 }
 
-// takeDirty returns the containers named by events since the last call, and
-// whether a full resync is due (the stream reconnected).
-func (f *eventFeed) takeDirty() (map[string]struct{}, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d, r := f.dirty, f.resync
-	f.dirty, f.resync = map[string]struct{}{}, false
-	return d, r
+// changes is what the event stream reported since the last poll took it.
+type changes struct {
+	// dirty names the containers events were about (to inspect again).
+	dirty map[string]struct{}
+	// resync: the stream reconnected; anything may have changed.
+	resync bool
+	// relist: the list may have changed (dirty is not empty, an image
+	// event, a resync).
+	relist bool
 }
 
-// restore puts back what takeDirty returned when the poll that took it failed.
-func (f *eventFeed) restore(dirty map[string]struct{}, resync bool) {
+// take returns the changes since the last call and forgets them.
+func (f *eventFeed) take() changes {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	for id := range dirty {
+	ch := changes{dirty: f.dirty, resync: f.resync, relist: f.relist || f.resync || len(f.dirty) > 0}
+	f.dirty, f.resync, f.relist = map[string]struct{}{}, false, false
+	return ch
+}
+
+// restore puts back what take returned when the poll that took it failed.
+func (f *eventFeed) restore(ch changes) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id := range ch.dirty {
 		f.dirty[id] = struct{}{}
 	}
-	f.resync = f.resync || resync
+	f.resync = f.resync || ch.resync
+	f.relist = f.relist || ch.relist
 }
 
 // recent copies the ring, oldest first, and the stream's status.

@@ -24,7 +24,23 @@ const (
 type pollState struct {
 	histLen int
 	known   map[string]*tracked
+	// list is the last ContainerList answer and listedAt when it came.
+	// While the event stream follows the engine, the list is read again
+	// only when an event says it changed (or after listEvery, as a safety
+	// net): listing 100 containers costs the engine ~9 ms of CPU, the
+	// biggest part of a poll, and an idle engine's list does not change.
+	list     []container.Summary
+	listedAt time.Time
+	// again asks the next poll to list too: the list a change's event
+	// brings may predate the change (see stateOf), so it is read once more.
+	again bool
+	// calls counts the API calls polls made, by kind, for the cost tests
+	// (the engine's share of a poll's cost is in these calls).
+	calls apiCalls
 }
+
+// apiCalls counts a collector's poll API calls by kind.
+type apiCalls struct{ list, ping, inspect int }
 
 // tracked is one container as the collector remembers it between polls.
 type tracked struct {
@@ -33,6 +49,7 @@ type tracked struct {
 	insp        inspectInfo
 	paths       *cgroupPaths // nil until located (or when not local)
 	pathsPid    int          // the pid paths were located through
+	files       *cgroupFiles // paths' counter files, open while the container runs
 	prev        counters     // last raw sample, for deltas
 	hasPrev     bool
 	stats       Stats // computed this poll; valid when sampled
@@ -40,8 +57,24 @@ type tracked struct {
 	hist        *window
 }
 
+// closeFiles closes the container's open counter files, if any.
+func (t *tracked) closeFiles() {
+	if t.files != nil {
+		t.files.close()
+		t.files = nil
+	}
+}
+
+// closeAll closes every container's open files (the collector is closing).
+func (p *pollState) closeAll() {
+	for _, t := range p.known {
+		t.closeFiles()
+	}
+}
+
 // inspectInfo is what the list needs from ContainerInspect.
 type inspectInfo struct {
+	state                 string
 	pid                   int
 	startedAt, finishedAt time.Time
 	exitCode              int
@@ -50,6 +83,7 @@ type inspectInfo struct {
 	health                string
 	failingStreak         int
 	hostNet               bool
+	memConfig             int64 // the configured memory limit (0: none)
 }
 
 func newPollState(histLen int) pollState {
@@ -67,16 +101,19 @@ func listKey(s container.Summary) string {
 	return string(s.State) + "|" + h
 }
 
-// collect runs one poll: list, inspect what changed, read stats, build.
-func (p *pollState) collect(ctx context.Context, c *Collector, cli *client.Client, eng engineInfo, dirty map[string]struct{}, resync bool) (*Snapshot, error) {
-	lctx, cancel := c.callCtx(ctx)
-	list, err := cli.ContainerList(lctx, container.ListOptions{All: true})
-	cancel()
+// collect runs one poll: list (when it may have changed), inspect what
+// changed, read stats, build. following says the event stream was
+// connected before this poll took its changes.
+func (p *pollState) collect(ctx context.Context, c *Collector, cli *client.Client, eng engineInfo, ch changes, following bool) (*Snapshot, error) {
+	list, err := p.listing(ctx, c, cli, ch, following)
 	if err != nil {
-		return nil, c.wrap("list containers", err)
+		return nil, err
 	}
 	now := time.Now()
-	gone := p.refreshInspect(ctx, c, cli, list, dirty, resync, now)
+	gone := p.refreshInspect(ctx, c, cli, list, ch.dirty, ch.resync, now)
+	if len(gone) > 0 {
+		p.again = true // the list names containers that are no more
+	}
 	source := p.readStats(ctx, c, cli, list, eng, now)
 
 	snap := &Snapshot{Taken: now, StatsFrom: source, Containers: make([]Container, 0, len(list))}
@@ -86,10 +123,11 @@ func (p *pollState) collect(ctx context.Context, c *Collector, cli *client.Clien
 			continue // removed between list and inspect
 		}
 		seen[s.ID] = true
-		snap.Containers = append(snap.Containers, p.build(s))
+		snap.Containers = append(snap.Containers, p.build(s, now))
 	}
-	for id := range p.known {
+	for id, t := range p.known {
 		if !seen[id] {
+			t.closeFiles()
 			delete(p.known, id)
 		}
 	}
@@ -99,10 +137,34 @@ func (p *pollState) collect(ctx context.Context, c *Collector, cli *client.Clien
 	return snap, nil
 }
 
+// listing returns the containers: the engine's list when it may have
+// changed since the last one (an event said so, the stream is not
+// following, or the safety-net period passed), else the last list after
+// a ping, so a poll still fails at once when the engine is gone.
+func (p *pollState) listing(ctx context.Context, c *Collector, cli *client.Client, ch changes, following bool) ([]container.Summary, error) {
+	cctx, cancel := c.callCtx(ctx)
+	defer cancel()
+	if p.list != nil && following && !ch.relist && !p.again && time.Since(p.listedAt) < c.opts.ListEvery {
+		p.calls.ping++
+		if _, err := cli.Ping(cctx); err != nil {
+			return nil, c.wrap("ping", err)
+		}
+		return p.list, nil
+	}
+	p.calls.list++
+	list, err := cli.ContainerList(cctx, container.ListOptions{All: true})
+	if err != nil {
+		return nil, c.wrap("list containers", err)
+	}
+	p.list, p.listedAt, p.again = list, time.Now(), ch.relist
+	return list, nil
+}
+
 // refreshInspect inspects the containers whose cached details may be out of
 // date, in parallel, and returns those the engine no longer knows.
 func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *client.Client, list []container.Summary, dirty map[string]struct{}, resync bool, now time.Time) map[string]bool {
 	var todo []int
+	safetyNet := map[int]bool{}       // todo entries due only to InspectEvery
 	staleBudget := 2 * c.opts.Workers // spread safety-net re-inspects over polls
 	for i, s := range list {
 		t := p.known[s.ID]
@@ -116,10 +178,12 @@ func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *clien
 			todo = append(todo, i)
 		case now.Sub(t.inspectedAt) > c.opts.InspectEvery && staleBudget > 0:
 			staleBudget--
+			safetyNet[len(todo)] = true
 			todo = append(todo, i)
 		}
 	}
 	results := make([]inspectResult, len(todo))
+	p.calls.inspect += len(todo)
 	parallel(len(todo), c.opts.Workers, func(j int) {
 		ictx, cancel := c.callCtx(ctx)
 		defer cancel()
@@ -136,9 +200,17 @@ func (p *pollState) refreshInspect(ctx context.Context, c *Collector, cli *clien
 			// Keep the old details; the unchanged key retries next poll.
 		default:
 			t := p.known[s.ID]
+			old := t.insp
 			t.insp = inspectInfoFrom(r.resp)
 			t.key, t.inspectedAt = listKey(s), now
-			t.paths = nil // locate again: the pid or the memory limit may have changed
+			if !safetyNet[j] || t.insp.pid != old.pid || t.insp.hostNet != old.hostNet || t.insp.memConfig != old.memConfig {
+				// Locate again: the pid, the network or the memory limit
+				// (read once when located) may have changed. A routine
+				// re-inspect that finds them as they were keeps the open
+				// files.
+				t.paths = nil
+				t.closeFiles()
+			}
 		}
 	}
 	return gone
@@ -153,10 +225,10 @@ func inspectInfoFrom(r container.InspectResponse) inspectInfo {
 	var in inspectInfo
 	in.restartCount = r.RestartCount
 	if r.HostConfig != nil {
-		in.hostNet = r.HostConfig.NetworkMode.IsHost()
+		in.hostNet, in.memConfig = r.HostConfig.NetworkMode.IsHost(), r.HostConfig.Memory
 	}
 	if st := r.State; st != nil {
-		in.pid, in.exitCode, in.oomKilled = st.Pid, st.ExitCode, st.OOMKilled
+		in.state, in.pid, in.exitCode, in.oomKilled = string(st.Status), st.Pid, st.ExitCode, st.OOMKilled
 		in.startedAt, in.finishedAt = parseTime(st.StartedAt), parseTime(st.FinishedAt)
 		if st.Health != nil {
 			in.health, in.failingStreak = string(st.Health.Status), st.Health.FailingStreak
@@ -175,8 +247,20 @@ func parseTime(s string) time.Time {
 	return t
 }
 
+// stateOf is the container's state: the list's, unless an inspect made
+// since that list says otherwise. The list is the engine's copy of its
+// containers, which it updates only after a container's die event (the
+// poll that event brings can still list it running); inspect reads the
+// container itself.
+func (p *pollState) stateOf(s container.Summary) string {
+	if t := p.known[s.ID]; t != nil && t.insp.state != "" && !t.inspectedAt.Before(p.listedAt) {
+		return t.insp.state
+	}
+	return string(s.State)
+}
+
 // build assembles one container from its list entry and what is tracked.
-func (p *pollState) build(s container.Summary) Container {
+func (p *pollState) build(s container.Summary, now time.Time) Container {
 	t := p.known[s.ID]
 	name := ""
 	if len(s.Names) > 0 {
@@ -185,7 +269,7 @@ func (p *pollState) build(s container.Summary) Container {
 	ct := Container{
 		ID: s.ID, Name: name, Image: s.Image, Labels: s.Labels, Command: s.Command,
 		ComposeProject: s.Labels[LabelComposeProject], ComposeService: s.Labels[LabelComposeService],
-		State: string(s.State), Status: s.Status, Created: time.Unix(s.Created, 0),
+		State: p.stateOf(s), Status: s.Status, Created: time.Unix(s.Created, 0),
 		StartedAt: t.insp.startedAt, FinishedAt: t.insp.finishedAt,
 		ExitCode: t.insp.exitCode, RestartCount: t.insp.restartCount, OOMKilled: t.insp.oomKilled,
 		Ports: make([]Port, 0, len(s.Ports)),
@@ -195,6 +279,11 @@ func (p *pollState) build(s container.Summary) Container {
 	// health is reported only while the container runs.
 	if ct.Running() {
 		ct.Health, ct.FailingStreak = t.insp.health, t.insp.failingStreak
+	}
+	if !t.inspectedAt.IsZero() {
+		// The list's text was the engine's as of the list, which may be
+		// older than this poll; the same words as of now.
+		ct.Status = statusText(ct.State, t.insp, now, s.Status)
 	}
 	for _, pt := range s.Ports {
 		ct.Ports = append(ct.Ports, Port{IP: pt.IP, PrivatePort: pt.PrivatePort, PublicPort: pt.PublicPort, Type: pt.Type})

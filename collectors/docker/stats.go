@@ -28,8 +28,9 @@ func (p *pollState) readStats(ctx context.Context, c *Collector, cli *client.Cli
 		if t == nil {
 			continue
 		}
-		if s.State != container.StateRunning && s.State != container.StatePaused {
+		if st := p.stateOf(s); st != string(container.StateRunning) && st != string(container.StatePaused) {
 			t.hasPrev, t.sampled = false, false
+			t.closeFiles() // a stopped container's files must not be held (nor its network namespace)
 			continue
 		}
 		running = append(running, s.ID)
@@ -105,13 +106,15 @@ func (c *Collector) sampleRemote(cli *client.Client, running []string, viaAPI []
 	})
 }
 
-// readCgroup samples one container from its cgroup files, locating them
-// first when its init process changed (new container, restart).
+// readCgroup samples one container from its cgroup files, locating and
+// opening them first when its init process changed (new container,
+// restart). The files stay open for the next polls.
 func (p *pollState) readCgroup(fs cgroupFS, t *tracked, id string, now time.Time, buf *fileBuf) (counters, bool) {
 	if t.insp.pid <= 0 {
 		return counters{}, false
 	}
 	if t.paths == nil || t.pathsPid != t.insp.pid {
+		t.closeFiles()
 		paths, err := fs.locate(id, t.insp.pid, t.insp.hostNet)
 		t.pathsPid = t.insp.pid
 		if err != nil {
@@ -123,8 +126,17 @@ func (p *pollState) readCgroup(fs cgroupFS, t *tracked, id string, now time.Time
 	if t.paths.memory == "" && t.paths.unified == "" {
 		return counters{}, false
 	}
-	cur, err := fs.read(*t.paths, now, buf)
+	if t.files == nil {
+		f, err := fs.open(*t.paths)
+		if err != nil {
+			t.paths = nil // locate again next time (the container may have restarted)
+			return counters{}, false
+		}
+		t.files = f
+	}
+	cur, err := t.files.read(now, buf)
 	if err != nil {
+		t.closeFiles()
 		t.paths = nil // relocate next time (the container may have restarted)
 		return counters{}, false
 	}
