@@ -287,16 +287,27 @@ func (r *procReader) skip(pid string) bool {
 // readProcess reads one process. ok is false when the process vanished
 // mid-read or its stat line is malformed; either way it is skipped.
 func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
+	id, e, f, fd, ok := r.readEntry(dirfd, pid)
+	if !ok {
+		return Process{}, false
+	}
+	return r.process(dirfd, pid, id, e, f, fd)
+}
+
+// readEntry reads pid's stat line, through its kept file when it has one:
+// the pid as a number, what the reader knew of it (nil when new), the
+// fields, and the file read (e's kept one, or one opened now).
+func (r *procReader) readEntry(dirfd int, pid string) (int32, *procEntry, statFields, int, bool) {
 	id, err := strconv.ParseInt(pid, 10, 32)
 	if err != nil {
-		return Process{}, false
+		return 0, nil, statFields{}, -1, false
 	}
 	e := r.known[int32(id)]
 	f, fd, err := r.readStat(dirfd, pid, e)
 	if err != nil {
-		return Process{}, false
+		return 0, nil, statFields{}, -1, false
 	}
-	return r.process(dirfd, pid, int32(id), e, f, fd)
+	return int32(id), e, f, fd, true
 }
 
 // readPostgres is readProcess for a scan of PostgreSQL processes only: a
@@ -304,17 +315,12 @@ func (r *procReader) readProcess(dirfd int, pid string) (Process, bool) {
 // without reading its command line, container or namespace, which a later
 // scan of the whole table reads as for a new process. ok is false for it.
 func (r *procReader) readPostgres(dirfd int, pid string) (Process, bool) {
-	id, err := strconv.ParseInt(pid, 10, 32)
-	if err != nil {
-		return Process{}, false
-	}
-	e := r.known[int32(id)]
-	f, fd, err := r.readStat(dirfd, pid, e)
-	if err != nil {
+	id, e, f, fd, ok := r.readEntry(dirfd, pid)
+	if !ok {
 		return Process{}, false
 	}
 	if IsPostgresName(string(f.comm)) {
-		return r.process(dirfd, pid, int32(id), e, f, fd)
+		return r.process(dirfd, pid, id, e, f, fd)
 	}
 	if e != nil && fd == e.fd {
 		// Read through its kept file: the same process, still not a server.
@@ -327,7 +333,7 @@ func (r *procReader) readPostgres(dirfd int, pid string) (Process, bool) {
 		return Process{}, false
 	}
 	r.drop(e) // a reused pid: the old process's kept file, if any
-	r.known[int32(id)] = &procEntry{start: f.start, name: string(f.comm), light: true, skipped: true, seen: r.scans, fd: -1}
+	r.known[id] = &procEntry{start: f.start, name: string(f.comm), light: true, skipped: true, seen: r.scans, fd: -1}
 	return Process{}, false
 }
 
