@@ -140,12 +140,15 @@ func TestListOnlyWhenChanged(t *testing.T) {
 	// (the stream's position moved) proves nothing; try again.
 	quiet := false
 	for range 5 {
-		collect(t, c) // takes what arrived before,
-		collect(t, c) // and lists once more after a change
-		p.counts()
+		// The stream's position is read before the two polls that take
+		// what arrived before it: an event recorded after them but before
+		// the read would otherwise make the quiet polls list unseen.
 		c.events.mu.Lock()
 		last := c.events.last
 		c.events.mu.Unlock()
+		collect(t, c) // takes what arrived before,
+		collect(t, c) // and lists once more after a change
+		p.counts()
 		for range 3 {
 			collect(t, c)
 		}
