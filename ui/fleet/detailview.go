@@ -206,7 +206,7 @@ func pgLines(ctx view.Context, servers []fs.PGServer, pth PGThresholds) []string
 	if len(servers) == 0 {
 		return out
 	}
-	cols := pgColumns()
+	cols := pgColumns(PGSortProblems) // the host's few servers, unmarked
 	widths := widgets.Layout(cols, min(ctx.Width, detailW))
 	out = append(out, ctx.Styles.TableHeader.Render(widgets.Header(cols, widths)))
 	cells := make([]string, numPGCols)

@@ -43,6 +43,13 @@ func (t *Tab) handleKey(msg tea.KeyMsg) tea.Cmd {
 		t.place()
 		return t.wantSparks()
 	case key.Matches(msg, t.keys.Sort):
+		// The PostgreSQL table sorts itself; the containers' two lists
+		// are orders already, so s there sorts the hosts.
+		if t.view == viewPostgres {
+			t.pg.sortBy = (t.pg.sortBy + 1) % numPGSorts
+			t.refresh()
+			return nil
+		}
 		t.hosts.sortBy = (t.hosts.sortBy + 1) % numSorts
 		t.view = viewHosts
 		t.refresh()

@@ -28,8 +28,8 @@ const (
 	numPGCols
 )
 
-func pgColumns() []widgets.Column {
-	return []widgets.Column{
+func pgColumns(sortBy PGSortKey) []widgets.Column {
+	cols := []widgets.Column{
 		{Title: "", Width: 2},
 		{Title: "SERVER", Width: 14, Flex: true},
 		{Title: "UP", Width: 4},
@@ -39,8 +39,16 @@ func pgColumns() []widgets.Column {
 		{Title: "HIT%", Width: 6, Right: true, Drop: 2},
 		{Title: "DLOCK/s", Width: 7, Right: true, Drop: 4},
 		{Title: "LAG", Width: 7, Right: true},
-		{Title: "LONGEST TX", Width: 10, Right: true, Drop: 1},
+		{Title: "LONGEST TX", Width: 11, Right: true, Drop: 1}, // room for the sort mark
 	}
+	if c := sortBy.column(); c != "" {
+		order := widgets.Descending
+		if sortBy == PGSortName {
+			order = widgets.Ascending
+		}
+		widgets.MarkSorted(cols, c, order)
+	}
+	return cols
 }
 
 // pgName is a server's name, with the exporter's server label when it
@@ -53,7 +61,7 @@ func pgName(p *fs.PGServer) string {
 }
 
 func (t *Tab) pgTable(ctx view.Context, s *sourceState, n int) []string {
-	cols := pgColumns()
+	cols := pgColumns(t.pg.sortBy)
 	widths := widgets.Layout(cols, ctx.Width)
 	out := []string{ctx.Styles.TableHeader.Render(widgets.Header(cols, widths))}
 	if len(t.pg.rows) == 0 {

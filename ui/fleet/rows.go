@@ -278,8 +278,42 @@ type pgRow struct {
 
 // pgList is the PostgreSQL table's rows, problems first, and selection.
 type pgList struct {
-	rows []pgRow
-	cur  widgets.Cursor[string]
+	rows   []pgRow
+	sortBy PGSortKey
+	cur    widgets.Cursor[string]
+}
+
+// PGSortKey is an order of the PostgreSQL table.
+type PGSortKey int
+
+// The orders s cycles through on the PostgreSQL table, problems first by
+// default.
+const (
+	PGSortProblems PGSortKey = iota
+	PGSortName
+	PGSortTPS
+	PGSortConnections
+	PGSortLag
+	PGSortLongestTx
+	numPGSorts
+)
+
+// String names the order as the strip shows it.
+func (k PGSortKey) String() string {
+	return [...]string{"problems", "name", "TPS", "connections", "lag", "longest transaction"}[k]
+}
+
+// column is the title of the column the order marks.
+func (k PGSortKey) column() string {
+	return [...]string{"", "SERVER", "TPS", "CONN/MAX", "LAG", "LONGEST TX"}[k]
+}
+
+// connectionsUsed is the share of max_connections in use, 0–1.
+func connectionsUsed(p *fs.PGServer) fs.Value {
+	if !p.ConnectionsUsed.Valid || !p.MaxConnections.Valid || p.MaxConnections.V <= 0 {
+		return fs.Value{}
+	}
+	return fs.Value{V: p.ConnectionsUsed.V / p.MaxConnections.V, Valid: true}
 }
 
 func (l *pgList) rebuild(s *fs.Snapshot, terms []term, th PGThresholds) {
@@ -300,9 +334,37 @@ func (l *pgList) rebuild(s *fs.Snapshot, terms []term, th PGThresholds) {
 		}
 		return 2
 	}
-	slices.SortFunc(l.rows, func(a, b pgRow) int {
-		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.p.Name, b.p.Name), cmp.Compare(a.p.Server, b.p.Server))
-	})
+	byName := func(a, b pgRow) int {
+		return cmp.Or(cmp.Compare(a.p.Name, b.p.Name), cmp.Compare(a.p.Server, b.p.Server))
+	}
+	by := func(v func(p *fs.PGServer) fs.Value) func(a, b pgRow) int {
+		return func(a, b pgRow) int {
+			x, y := v(a.p), v(b.p)
+			if x.Valid != y.Valid { // figures before n/a
+				if x.Valid {
+					return -1
+				}
+				return 1
+			}
+			return cmp.Or(cmp.Compare(y.V, x.V), byName(a, b))
+		}
+	}
+	var f func(a, b pgRow) int
+	switch l.sortBy {
+	case PGSortName:
+		f = byName
+	case PGSortTPS:
+		f = by(func(p *fs.PGServer) fs.Value { return p.TPS })
+	case PGSortConnections:
+		f = by(connectionsUsed)
+	case PGSortLag:
+		f = by(func(p *fs.PGServer) fs.Value { return p.ReplicationLagSeconds })
+	case PGSortLongestTx:
+		f = by(func(p *fs.PGServer) fs.Value { return p.LongestTransactionSeconds })
+	default:
+		f = func(a, b pgRow) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), byName(a, b)) }
+	}
+	slices.SortFunc(l.rows, f)
 }
 
 func (l *pgList) id(i int) string { return l.rows[i].p.Instance + "\x00" + l.rows[i].p.Server }

@@ -424,3 +424,57 @@ func TestSharedNamesShowInstance(t *testing.T) {
 		t.Errorf("names %v", got)
 	}
 }
+
+// TestPostgresSortCycles: on the PostgreSQL table s goes through its own
+// orders, the header marks the column, the strip names the order, and the
+// server without figures (down) comes last in every figure's order.
+func TestPostgresSortCycles(t *testing.T) {
+	h := newHarness(t, 160, 45, 40)
+	h.press("v")
+	servers := func(frame string) (header string, order []string) {
+		ls := strings.Split(frame, "\n")
+		for i, l := range ls {
+			if strings.Contains(l, "SERVER") && strings.Contains(l, "CONN/MAX") {
+				header = l
+				for _, r := range ls[i+1:] {
+					if f := strings.Fields(strings.TrimLeft(r, "!> ")); len(f) > 0 && strings.HasSuffix(f[0], ".prod") {
+						order = append(order, f[0])
+					}
+				}
+				break
+			}
+		}
+		return header, order
+	}
+	if _, got := servers(h.frame()); len(got) != 3 || got[0] != "db-3.prod" {
+		t.Fatalf("PostgreSQL rows %v: the down server should lead by default", got)
+	}
+	checks := []struct {
+		order, mark string
+		want        []string
+	}{
+		{"name", "SERVER▲", []string{"db-1.prod", "db-2.prod", "db-3.prod"}},
+		{"TPS", "TPS▼", []string{"db-1.prod", "db-2.prod", "db-3.prod"}},
+		{"connections", "CONN/MAX▼", []string{"db-1.prod", "db-2.prod", "db-3.prod"}},
+		{"lag", "LAG▼", []string{"db-2.prod", "db-1.prod", "db-3.prod"}},
+		{"longest transaction", "LONGEST TX▼", []string{"db-1.prod", "db-2.prod", "db-3.prod"}},
+		{"problems", "", []string{"db-3.prod"}},
+	}
+	for _, c := range checks {
+		h.press("s")
+		f := h.frame()
+		header, got := servers(f)
+		if c.mark != "" && !strings.Contains(header, c.mark) {
+			t.Errorf("sort %s: header %q does not mark %s", c.order, header, c.mark)
+		}
+		if len(got) < len(c.want) || !slices.Equal(got[:len(c.want)], c.want) {
+			t.Errorf("sort %s: rows %v, want %v first", c.order, got, c.want)
+		}
+		if !strings.Contains(f, "sort "+c.order) {
+			t.Errorf("sort %s: the strip does not name the order:\n%s", c.order, f)
+		}
+		if !strings.Contains(f, "[PostgreSQL") {
+			t.Errorf("sort %s: s left the PostgreSQL table", c.order)
+		}
+	}
+}

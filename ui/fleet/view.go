@@ -193,10 +193,14 @@ func (t *Tab) strip(ctx view.Context, s *sourceState) string {
 	case t.filter.Value() != "":
 		line += "  " + st.Label.Render("filter ") + sanitize.Line(t.filter.Value()) + st.Muted.Render(" ("+strconv.Itoa(t.listLen())+" shown)")
 	}
-	for _, extra := range []string{" · sort " + t.hosts.sortBy.String(), " · v switches"} {
-		if extra == " · sort "+t.hosts.sortBy.String() && t.view != viewHosts {
-			continue
-		}
+	var extras []string
+	switch t.view {
+	case viewHosts:
+		extras = append(extras, " · sort "+t.hosts.sortBy.String())
+	case viewPostgres:
+		extras = append(extras, " · sort "+t.pg.sortBy.String())
+	}
+	for _, extra := range append(extras, " · v switches") {
 		if ansi.StringWidth(line)+len(extra) <= ctx.Width {
 			line += st.Muted.Render(extra)
 		}
