@@ -2,26 +2,18 @@ package backups
 
 import (
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"github.com/stacktop/stacktop/ui/internal/fixture"
-	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
-func testCtx(w, h int) view.Context {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now()}
-}
+func testCtx(w, h int) view.Context { return fixture.Context(w, h) }
 
 // entries are backups of two databases in every verification state, out
 // of order, one with a hostile file name.

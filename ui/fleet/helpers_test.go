@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"hash/fnv"
-	"io"
 	"math"
 	"strings"
 	"sync"
@@ -12,22 +11,15 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 
 	"github.com/stacktop/stacktop/collectors"
 	fs "github.com/stacktop/stacktop/collectors/fleet"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/internal/keytest"
-	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
-func testCtx(w, h int) view.Context {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now(), Thresholds: view.DefaultThresholds()}
-}
+func testCtx(w, h int) view.Context { return fixture.Context(w, h) }
 
 // fixtureSource answers from the fixture: the detail of a host of the
 // snapshot, and a deterministic CPU wave per host. It counts the calls,

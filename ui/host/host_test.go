@@ -2,30 +2,21 @@ package host
 
 import (
 	"errors"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-
 	"github.com/stacktop/stacktop/collectors"
 	hs "github.com/stacktop/stacktop/collectors/host"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
 	"github.com/stacktop/stacktop/ui/internal/frametest"
 	"github.com/stacktop/stacktop/ui/internal/keytest"
-	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
-func testCtx(w, h int) view.Context {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now(), Thresholds: view.DefaultThresholds()}
-}
+func testCtx(w, h int) view.Context { return fixture.Context(w, h) }
 
 // newTab is a Host tab of w×h showing the fixture with nprocs processes.
 func newTab(w, h, nprocs int) (*Tab, view.Context) {

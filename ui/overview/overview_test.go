@@ -16,11 +16,7 @@ import (
 	"github.com/stacktop/stacktop/ui/view"
 )
 
-func testCtx(w, h int) view.Context {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now(), Thresholds: view.DefaultThresholds()}
-}
+func testCtx(w, h int) view.Context { return fixture.Context(w, h) }
 
 // line returns the metric line starting with label (after the marker).
 func line(t *testing.T, frame, label string) string {

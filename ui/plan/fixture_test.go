@@ -3,25 +3,16 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-
 	pga "github.com/stacktop/stacktop/actions/postgres"
 	"github.com/stacktop/stacktop/ui/internal/fixture"
-	"github.com/stacktop/stacktop/ui/theme"
 	"github.com/stacktop/stacktop/ui/view"
 )
 
-func testCtx(w, h int) view.Context {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	return view.Context{Width: w, Height: h, Styles: theme.Default().Styles(r), Now: fixture.Now()}
-}
+func testCtx(w, h int) view.Context { return fixture.Context(w, h) }
 
 // derive fills the figures actions/postgres derives after parsing, by its
 // own rule, so a fixture reads like a parsed plan.
